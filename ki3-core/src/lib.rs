@@ -1,0 +1,16 @@
+//! # ki3-core
+//!
+//! The measurement-and-decision core of ki3: customer features from event logs, RFM, and (in later
+//! releases) CLV, marketing mix models, bandits and uplift. Pure Rust; the Python (`ki3`) and Node
+//! bindings are thin layers over this crate.
+
+pub mod data;
+pub mod error;
+pub mod events;
+pub mod features;
+pub mod persist;
+pub mod rfm;
+pub mod stats;
+
+pub use error::{Ki3Error, Result};
+pub use events::{EventLog, TimeUnit};
