@@ -212,7 +212,9 @@ mod tests {
             .with_channel(&short)
             .validate()
             .unwrap_err();
-        assert!(matches!(err, Ki3Error::LengthMismatch { ref arg, got: 1, expected: 3, .. } if arg == "channel"));
+        assert!(
+            matches!(err, Ki3Error::LengthMismatch { ref arg, got: 1, expected: 3, .. } if arg == "channel")
+        );
     }
 
     #[test]

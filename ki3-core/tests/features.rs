@@ -20,7 +20,15 @@ fn hand_computed_tiny_log() {
     // Customer 7: purchases on days 0, 2, 7 (amounts 10, 20, 30), a browse on day 9 in session 3.
     // Customer 9: one browse on day 5. Customer 11: only an event after as_of.
     let customer = [7u64, 7, 9, 7, 7, 11, 7];
-    let timestamp = [0, 2 * DAY, 5 * DAY, 7 * DAY, 9 * DAY, 20 * DAY, 7 * DAY + 600];
+    let timestamp = [
+        0,
+        2 * DAY,
+        5 * DAY,
+        7 * DAY,
+        9 * DAY,
+        20 * DAY,
+        7 * DAY + 600,
+    ];
     let amount = [10.0, 20.0, 0.0, 30.0, 0.0, 5.0, 0.0];
     let purchase = [true, true, false, true, false, true, false];
     let channel = [1u32, 1, 2, 4, 1, 1, 4];
@@ -111,8 +119,8 @@ fn as_of_before_everything_is_empty_and_families_are_checked() {
             "events_365d"
         ]
     );
-    let err = customer_features(&log, &FeatureSpec::new(99).families(vec![Family::Channel]))
-        .unwrap_err();
+    let err =
+        customer_features(&log, &FeatureSpec::new(99).families(vec![Family::Channel])).unwrap_err();
     assert!(matches!(err, Ki3Error::InvalidParameter { ref name, .. } if name == "families"));
     assert!(customer_features(&log, &FeatureSpec::new(0).windows(vec![0])).is_err());
     assert!(customer_features(&log, &FeatureSpec::new(0).windows(vec![7, 7])).is_err());
@@ -215,7 +223,11 @@ fn brute_force(l: &RandomLog, cust: u64, as_of: i64, windows: &[u32]) -> Vec<(St
     let var = gaps.iter().map(|g| (g - gm).powi(2)).sum::<f64>() / (gaps.len() as f64 - 1.0);
     put(
         "interpurchase_std_days",
-        if gaps.len() >= 2 { var.sqrt() } else { f64::NAN },
+        if gaps.len() >= 2 {
+            var.sqrt()
+        } else {
+            f64::NAN
+        },
     );
     for w in windows {
         let inw: Vec<usize> = rows
@@ -347,11 +359,7 @@ fn assert_tables_equal(a: &FeatureTable, b: &FeatureTable) {
     assert_eq!(a.names(), b.names());
     for (x, y) in a.columns.iter().zip(&b.columns) {
         for (i, (u, v)) in x.values.iter().zip(&y.values).enumerate() {
-            assert!(
-                u.to_bits() == v.to_bits(),
-                "{} row {i}: {u} vs {v}",
-                x.name
-            );
+            assert!(u.to_bits() == v.to_bits(), "{} row {i}: {u} vs {v}", x.name);
         }
     }
 }

@@ -128,12 +128,15 @@ impl<'l> Accumulator<'l> {
             }
             if self.layout.has_amount {
                 self.monetary.add(e.amount);
-                if !(self.monetary_max >= e.amount) {
-                    self.monetary_max = e.amount;
-                }
+                // max() treats the NaN start value as missing.
+                self.monetary_max = self.monetary_max.max(e.amount);
             }
             if let Some(spend) = self.category_spend.get_mut(e.category as usize) {
-                spend.add(if self.layout.has_amount { e.amount } else { 1.0 });
+                spend.add(if self.layout.has_amount {
+                    e.amount
+                } else {
+                    1.0
+                });
             }
         }
         if let Some(c) = self.channel_events.get_mut(e.channel as usize) {

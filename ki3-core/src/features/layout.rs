@@ -30,7 +30,11 @@ impl CodeIndex {
             .filter(|c| seen[*c as usize])
             .chain(extra)
             .collect();
-        let lookup = codes.iter().enumerate().map(|(i, c)| (*c, i as u32)).collect();
+        let lookup = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, i as u32))
+            .collect();
         CodeIndex { codes, lookup }
     }
 

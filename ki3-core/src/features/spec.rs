@@ -52,7 +52,9 @@ impl Family {
             .ok_or_else(|| {
                 Ki3Error::param(
                     "families",
-                    format!("unknown family {name:?}; use core, windows, channel, category, session"),
+                    format!(
+                        "unknown family {name:?}; use core, windows, channel, category, session"
+                    ),
                 )
             })
     }
@@ -96,17 +98,23 @@ impl FeatureSpec {
     /// Checks windows (positive, distinct) and families (non-empty).
     pub fn check(&self) -> Result<()> {
         if let Some(w) = self.windows_days.iter().find(|w| **w == 0) {
-            return Err(Ki3Error::param("windows", format!("window {w} must be at least one day")));
+            return Err(Ki3Error::param(
+                "windows",
+                format!("window {w} must be at least one day"),
+            ));
         }
         let mut sorted = self.windows_days.clone();
         sorted.sort_unstable();
         if sorted.windows(2).any(|p| p[0] == p[1]) {
             return Err(Ki3Error::param("windows", "windows must be distinct"));
         }
-        if let Some(f) = &self.families {
-            if f.is_empty() {
-                return Err(Ki3Error::param("families", "at least one family is required"));
-            }
+        if let Some(f) = &self.families
+            && f.is_empty()
+        {
+            return Err(Ki3Error::param(
+                "families",
+                "at least one family is required",
+            ));
         }
         Ok(())
     }
