@@ -7,19 +7,22 @@ use std::collections::HashMap;
 
 use super::group::Ev;
 use super::layout::Layout;
-use crate::stats::NeumaierSum;
+use crate::stats::{IdBuildHasher, NeumaierSum};
 
 /// Running state of one customer. Reused across customers (`reset`) to keep allocations.
 pub(crate) struct Accumulator<'l> {
     layout: &'l Layout,
     events: u64,
     first_ts: i64,
-    last_day: i64,
+    /// Exclusive end (ticks) of the day of the latest event; events come in time order, so a
+    /// new day starts when a timestamp reaches it (no division per event).
+    day_end: i64,
     active_days: u64,
     purchases: u64,
     first_purchase: i64,
     last_purchase: i64,
-    last_purchase_day: i64,
+    /// `day_end` of the latest purchase's day.
+    purchase_day_end: i64,
     purchase_days: u64,
     // Welford over inter-purchase gaps (days).
     gap_mean: f64,
@@ -29,7 +32,7 @@ pub(crate) struct Accumulator<'l> {
     channel_events: Vec<u64>,
     category_spend: Vec<NeumaierSum>,
     /// session id -> (first ts, last ts)
-    sessions: HashMap<u64, (i64, i64)>,
+    sessions: HashMap<u64, (i64, i64), IdBuildHasher>,
     session_ticks: i128,
     // Scratch for windows.
     window_purchases: Vec<u64>,
@@ -46,12 +49,12 @@ impl<'l> Accumulator<'l> {
             layout,
             events: 0,
             first_ts: 0,
-            last_day: i64::MIN,
+            day_end: i64::MIN,
             active_days: 0,
             purchases: 0,
             first_purchase: 0,
             last_purchase: 0,
-            last_purchase_day: i64::MIN,
+            purchase_day_end: i64::MIN,
             purchase_days: 0,
             gap_mean: 0.0,
             gap_m2: 0.0,
@@ -62,7 +65,7 @@ impl<'l> Accumulator<'l> {
                 NeumaierSum::default();
                 layout.category.as_ref().map_or(0, |c| c.len())
             ],
-            sessions: HashMap::new(),
+            sessions: HashMap::default(),
             session_ticks: 0,
             window_purchases: vec![0; k],
             window_events: vec![0; k],
@@ -75,10 +78,10 @@ impl<'l> Accumulator<'l> {
     /// Forgets the previous customer.
     pub fn reset(&mut self) {
         self.events = 0;
-        self.last_day = i64::MIN;
+        self.day_end = i64::MIN;
         self.active_days = 0;
         self.purchases = 0;
-        self.last_purchase_day = i64::MIN;
+        self.purchase_day_end = i64::MIN;
         self.purchase_days = 0;
         self.gap_mean = 0.0;
         self.gap_m2 = 0.0;
@@ -105,10 +108,9 @@ impl<'l> Accumulator<'l> {
             self.first_ts = e.ts;
         }
         self.events += 1;
-        let day = e.ts.div_euclid(tpd);
-        if day != self.last_day {
+        if e.ts >= self.day_end {
             self.active_days += 1;
-            self.last_day = day;
+            self.day_end = (e.ts.div_euclid(tpd) + 1).saturating_mul(tpd);
         }
         if e.purchase {
             if self.purchases == 0 {
@@ -122,9 +124,9 @@ impl<'l> Accumulator<'l> {
             }
             self.purchases += 1;
             self.last_purchase = e.ts;
-            if day != self.last_purchase_day {
+            if self.purchase_day_end != self.day_end {
                 self.purchase_days += 1;
-                self.last_purchase_day = day;
+                self.purchase_day_end = self.day_end;
             }
             if self.layout.has_amount {
                 self.monetary.add(e.amount);

@@ -1,30 +1,39 @@
-//! Grouping an unsorted event log by customer: dense customer ids, a counting sort into compact
-//! records, and a canonical order inside each customer's group.
+//! Grouping an unsorted event log by customer, cache-friendly: customers get dense indices (in
+//! ascending id order), event rows are partitioned into buckets of consecutive customers, and
+//! each bucket is gathered into compact records grouped by customer, one bucket at a time per
+//! thread. Only row numbers (4 bytes per event) are materialised for the whole log, so extra
+//! memory stays well below the size of the input columns.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
 use super::layout::Layout;
+use crate::error::{Ki3Error, Result};
 use crate::events::EventLog;
+use crate::stats::IdHasher;
 
-/// One event, gathered into the columns the feature kernels read.
+/// One event, gathered into the fields the feature kernel reads (32 bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Ev {
     pub ts: i64,
     pub amount: f64,
     pub session: u64,
-    /// Dense channel position (0 when there is no channel column).
-    pub channel: u32,
-    /// Dense category position (0 when there is no category column).
-    pub category: u32,
+    /// The customer's position inside its bucket.
+    local: u16,
+    /// Dense channel position (0 when the channel family is off).
+    pub channel: u16,
+    /// Dense category position (0 when the category family is off).
+    pub category: u16,
     pub purchase: bool,
 }
 
 impl Ev {
-    /// Total order on content: time first, then every other field. Events with the same content
-    /// are interchangeable, so sorting by this key makes every result independent of row order.
+    /// Total order on content: time first, then every other field. Events with equal content
+    /// are interchangeable, so this order makes every result independent of row order.
     #[inline]
     fn canonical_cmp(&self, other: &Ev) -> Ordering {
         self.ts
@@ -37,21 +46,33 @@ impl Ev {
     }
 }
 
-/// Customer ids mapped to dense indices in ascending id order.
-pub(crate) struct CustomerIndex {
-    /// `ids[d]` is the customer id of dense index `d` (ascending).
-    pub ids: Vec<u64>,
-    /// Dense index per input row (events first, then any extra keys).
-    pub dense: Vec<u32>,
+/// Customer id -> dense index (ascending id order).
+enum DenseMap {
+    /// The ids are exactly 0..n.
+    Identity,
+    /// A direct table over a small id range.
+    Direct(Vec<u32>),
+    /// Sparse ids.
+    Hash(HashMap<u64, u32, BuildHasherDefault<IdHasher>>),
 }
 
-/// Maps every id in `keys` (all slices concatenated) to a dense index. Small id ranges use a
-/// direct table; others sort the distinct ids and use a hash map.
-pub(crate) fn index_customers(keys: &[&[u64]]) -> CustomerIndex {
+impl DenseMap {
+    #[inline]
+    fn get(&self, id: u64) -> u32 {
+        match self {
+            DenseMap::Identity => id as u32,
+            DenseMap::Direct(slot) => slot[id as usize],
+            DenseMap::Hash(map) => map.get(&id).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// Distinct customer ids of all keys (ascending) and the map to their dense indices.
+fn index_customers(keys: &[&[u64]]) -> (Vec<u64>, DenseMap) {
     let total: usize = keys.iter().map(|k| k.len()).sum();
     let max = keys
         .iter()
-        .flat_map(|k| k.iter().copied())
+        .filter_map(|k| k.par_iter().copied().max())
         .max()
         .unwrap_or(0);
     if (max as u128) < 2 * total as u128 + 65_536 {
@@ -68,108 +89,229 @@ pub(crate) fn index_customers(keys: &[&[u64]]) -> CustomerIndex {
                 ids.push(id as u64);
             }
         }
-        let mut dense = Vec::with_capacity(total);
-        for k in keys {
-            dense.par_extend(k.par_iter().map(|id| slot[*id as usize]));
-        }
-        CustomerIndex { ids, dense }
+        let map = if ids.len() == slot.len() {
+            DenseMap::Identity
+        } else {
+            DenseMap::Direct(slot)
+        };
+        (ids, map)
     } else {
         let mut ids: Vec<u64> = keys.iter().flat_map(|k| k.iter().copied()).collect();
         ids.par_sort_unstable();
         ids.dedup();
-        let lookup: HashMap<u64, u32> = ids
+        let map = ids
             .iter()
             .enumerate()
             .map(|(i, id)| (*id, i as u32))
             .collect();
-        let mut dense = Vec::with_capacity(total);
-        for k in keys {
-            dense.par_extend(k.par_iter().map(|id| lookup[id]));
+        (ids, DenseMap::Hash(map))
+    }
+}
+
+/// One thread's share of the rows, partitioned by bucket: bucket `b` is
+/// `events[offsets[b]..offsets[b + 1]]`.
+struct Chunk {
+    events: Vec<Ev>,
+    offsets: Vec<usize>,
+}
+
+/// The event log (rows with `timestamp <= until`) as compact records partitioned into buckets of
+/// `2^shift` consecutive dense customers. Partitioning streams through the input once, so it is
+/// cache-friendly however the rows are ordered.
+pub(crate) struct Partition {
+    /// Dense index -> customer id (ascending).
+    pub ids: Vec<u64>,
+    extra_dense: Vec<u32>,
+    shift: u32,
+    n_buckets: usize,
+    chunks: Vec<Chunk>,
+    /// Bit set of dense customers with at least one event (at or before `until`).
+    present: Vec<u64>,
+}
+
+impl Partition {
+    /// Partitions the rows of `log` with `timestamp <= until`. `extra` keys (label customers)
+    /// get dense indices too, without events.
+    pub fn new(log: &EventLog, layout: &Layout, extra: &[u64], until: i64) -> Result<Self> {
+        if log.len() > u32::MAX as usize || extra.len() > u32::MAX as usize {
+            return Err(Ki3Error::param(
+                "events",
+                "at most 4,294,967,295 events or labels per call; use FeatureAggregator \
+                 partitions or several calls",
+            ));
         }
-        CustomerIndex { ids, dense }
+        let (ids, map) = index_customers(&[log.customer, extra]);
+        let extra_dense = extra.par_iter().map(|id| map.get(*id)).collect();
+        let n = ids.len();
+        let per_customer = log.len() / n.max(1) + 1;
+        let shift = (32_768 / per_customer).clamp(64, 1 << 15).ilog2();
+        let n_buckets = n.div_ceil(1 << shift).max(1);
+        let threads = rayon::current_num_threads().max(1);
+        let chunk_rows = log.len().div_ceil(threads).max(1);
+        let words = n.div_ceil(64);
+        let parts: Vec<(Chunk, Vec<u64>)> = (0..log.len().div_ceil(chunk_rows))
+            .into_par_iter()
+            .map(|c| {
+                let rows = c * chunk_rows..((c + 1) * chunk_rows).min(log.len());
+                partition_chunk(log, layout, &map, rows, shift, n_buckets, words, until)
+            })
+            .collect();
+        let mut present = vec![0u64; words];
+        let mut chunks = Vec::with_capacity(parts.len());
+        for (chunk, bits) in parts {
+            present.iter_mut().zip(bits).for_each(|(p, b)| *p |= b);
+            chunks.push(chunk);
+        }
+        Ok(Partition {
+            ids,
+            extra_dense,
+            shift,
+            n_buckets,
+            chunks,
+            present,
+        })
     }
-}
 
-/// Events grouped by dense customer index: group `d` is `events[offsets[d]..offsets[d + 1]]`,
-/// in canonical order.
-pub(crate) struct Grouped {
-    pub events: Vec<Ev>,
-    pub offsets: Vec<usize>,
-}
+    pub fn n_buckets(&self) -> usize {
+        self.n_buckets
+    }
 
-impl Grouped {
+    /// Dense customers of bucket `b`.
+    pub fn customers(&self, b: usize) -> Range<usize> {
+        let n = self.ids.len();
+        (b << self.shift).min(n)..((b + 1) << self.shift).min(n)
+    }
+
+    /// Does dense customer `d` have an event?
     #[inline]
-    pub fn group(&self, d: usize) -> &[Ev] {
-        &self.events[self.offsets[d]..self.offsets[d + 1]]
+    pub fn is_present(&self, d: usize) -> bool {
+        self.present[d / 64] >> (d % 64) & 1 == 1
+    }
+
+    /// Number of customers of bucket `b` with an event.
+    pub fn n_present(&self, b: usize) -> usize {
+        self.customers(b).filter(|d| self.is_present(*d)).count()
+    }
+
+    /// Dense indices of the `extra` keys.
+    pub fn extra_dense(&self) -> &[u32] {
+        &self.extra_dense
+    }
+
+    /// Gathers bucket `b` into `out`: its events grouped by customer, each group in canonical
+    /// order.
+    pub fn gather(&self, b: usize, out: &mut Bucket) {
+        let customers = self.customers(b);
+        out.first = customers.start;
+        out.offsets.clear();
+        out.offsets.resize(customers.len() + 1, 0);
+        let segments = || {
+            self.chunks
+                .iter()
+                .flat_map(move |c| &c.events[c.offsets[b]..c.offsets[b + 1]])
+        };
+        for e in segments() {
+            out.offsets[e.local as usize + 1] += 1;
+        }
+        for i in 0..customers.len() {
+            out.offsets[i + 1] += out.offsets[i];
+        }
+        out.cursor.clear();
+        out.cursor
+            .extend_from_slice(&out.offsets[..customers.len()]);
+        out.events.clear();
+        out.events.resize(out.offsets[customers.len()], BLANK);
+        for e in segments() {
+            let at = &mut out.cursor[e.local as usize];
+            out.events[*at] = *e;
+            *at += 1;
+        }
+        for w in out.offsets.windows(2) {
+            let g = &mut out.events[w[0]..w[1]];
+            if !g.is_sorted_by(|a, b| a.canonical_cmp(b) != Ordering::Greater) {
+                g.sort_unstable_by(Ev::canonical_cmp);
+            }
+        }
     }
 }
 
-/// Counting sort of the rows of `log` (those with `timestamp <= until`) by `dense[row]`, then a
-/// canonical sort inside each group (in parallel).
-pub(crate) fn group_events(
+/// Partitions one range of rows: a histogram pass, then a scatter pass into bucket order.
+#[allow(clippy::too_many_arguments)]
+fn partition_chunk(
     log: &EventLog,
     layout: &Layout,
-    dense: &[u32],
-    n_customers: usize,
+    map: &DenseMap,
+    rows: Range<usize>,
+    shift: u32,
+    n_buckets: usize,
+    words: usize,
     until: i64,
-) -> Grouped {
-    let ts = log.timestamp;
-    let mut offsets = vec![0usize; n_customers + 1];
-    for (d, t) in dense.iter().zip(ts) {
+) -> (Chunk, Vec<u64>) {
+    let first_row = rows.start;
+    let ts = &log.timestamp[rows.clone()];
+    let customer = &log.customer[rows];
+    let mut offsets = vec![0usize; n_buckets + 1];
+    let mut present = vec![0u64; words];
+    for (id, t) in customer.iter().zip(ts) {
         if *t <= until {
-            offsets[*d as usize + 1] += 1;
+            let d = map.get(*id);
+            offsets[(d >> shift) as usize + 1] += 1;
+            present[d as usize / 64] |= 1 << (d % 64);
         }
     }
-    for d in 0..n_customers {
-        offsets[d + 1] += offsets[d];
+    for b in 0..n_buckets {
+        offsets[b + 1] += offsets[b];
     }
     let mut cursor = offsets.clone();
-    let blank = Ev {
-        ts: 0,
-        amount: 0.0,
-        session: 0,
-        channel: 0,
-        category: 0,
-        purchase: true,
-    };
-    let mut events = vec![blank; offsets[n_customers]];
-    for (row, (d, t)) in dense.iter().zip(ts).enumerate() {
+    let mut events = vec![BLANK; offsets[n_buckets]];
+    let mask = (1u32 << shift) - 1;
+    let channel = layout.channel.as_ref().zip(log.channel);
+    let category = layout.category.as_ref().zip(log.category);
+    for (i, (id, t)) in customer.iter().zip(ts).enumerate() {
         if *t > until {
             continue;
         }
-        let at = &mut cursor[*d as usize];
+        let row = first_row + i;
+        let d = map.get(*id);
+        let at = &mut cursor[(d >> shift) as usize];
         events[*at] = Ev {
             ts: *t,
             amount: log.amount.map_or(0.0, |a| a[row]),
             session: log.session.map_or(0, |s| s[row]),
-            channel: match (&layout.channel, log.channel) {
-                (Some(ix), Some(c)) => ix.position(c[row]),
-                _ => 0,
-            },
-            category: match (&layout.category, log.category) {
-                (Some(ix), Some(c)) => ix.position(c[row]),
-                _ => 0,
-            },
+            local: (d & mask) as u16,
+            channel: channel.map_or(0, |(ix, c)| ix.position(c[row])),
+            category: category.map_or(0, |(ix, c)| ix.position(c[row])),
             purchase: log.is_purchase(row),
         };
         *at += 1;
     }
-    sort_groups(&mut events, &offsets);
-    Grouped { events, offsets }
+    (Chunk { events, offsets }, present)
 }
 
-/// Sorts each group canonically, in parallel over contiguous runs of groups.
-fn sort_groups(events: &mut [Ev], offsets: &[usize]) {
-    let mut pieces: Vec<&mut [Ev]> = Vec::with_capacity(offsets.len().saturating_sub(1));
-    let mut rest = events;
-    for w in offsets.windows(2) {
-        let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-        pieces.push(head);
-        rest = tail;
+const BLANK: Ev = Ev {
+    ts: 0,
+    amount: 0.0,
+    session: 0,
+    local: 0,
+    channel: 0,
+    category: 0,
+    purchase: true,
+};
+
+/// One gathered bucket (a reusable buffer).
+#[derive(Default)]
+pub(crate) struct Bucket {
+    first: usize,
+    events: Vec<Ev>,
+    offsets: Vec<usize>,
+    cursor: Vec<usize>,
+}
+
+impl Bucket {
+    /// Events of dense customer `d` (which must belong to the gathered bucket).
+    #[inline]
+    pub fn group(&self, d: usize) -> &[Ev] {
+        let i = d - self.first;
+        &self.events[self.offsets[i]..self.offsets[i + 1]]
     }
-    pieces.par_iter_mut().with_min_len(1024).for_each(|g| {
-        if !g.is_sorted_by(|a, b| a.canonical_cmp(b) != Ordering::Greater) {
-            g.sort_unstable_by(Ev::canonical_cmp);
-        }
-    });
 }

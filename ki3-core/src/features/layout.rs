@@ -11,43 +11,82 @@ use crate::events::EventLog;
 #[derive(Debug, Clone)]
 pub(crate) struct CodeIndex {
     pub codes: Vec<u32>,
-    lookup: HashMap<u32, u32>,
+    /// Direct table for small codes (the common case: codes from a factorised column).
+    direct: Vec<u32>,
+    large: HashMap<u32, u32>,
 }
+
+/// Codes below this use the direct table.
+const DIRECT_CODES: u32 = 1 << 16;
 
 impl CodeIndex {
     fn from_codes(column: &[u32]) -> Self {
         let mut seen = vec![false; 256];
-        let mut extra = Vec::new();
+        let mut large: Vec<u32> = Vec::new();
         for &c in column {
             match seen.get_mut(c as usize) {
                 Some(s) => *s = true,
-                None => extra.push(c),
+                None if c < DIRECT_CODES => {
+                    seen.resize(c as usize + 1, false);
+                    seen[c as usize] = true;
+                }
+                None => large.push(c),
             }
         }
-        extra.sort_unstable();
-        extra.dedup();
-        let codes: Vec<u32> = (0u32..256)
+        large.sort_unstable();
+        large.dedup();
+        let codes: Vec<u32> = (0u32..seen.len() as u32)
             .filter(|c| seen[*c as usize])
-            .chain(extra)
+            .chain(large)
             .collect();
-        let lookup = codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (*c, i as u32))
-            .collect();
-        CodeIndex { codes, lookup }
+        let mut direct = vec![0; seen.len()];
+        let mut large = HashMap::new();
+        for (i, c) in codes.iter().enumerate() {
+            match direct.get_mut(*c as usize) {
+                Some(slot) => *slot = i as u32,
+                None => {
+                    large.insert(*c, i as u32);
+                }
+            }
+        }
+        CodeIndex {
+            codes,
+            direct,
+            large,
+        }
     }
 
     /// Dense position of a code seen when the index was built.
     #[inline]
-    pub fn position(&self, code: u32) -> u32 {
-        self.lookup.get(&code).copied().unwrap_or(0)
+    pub fn position(&self, code: u32) -> u16 {
+        let p = match self.direct.get(code as usize) {
+            Some(p) => *p,
+            None => self.large.get(&code).copied().unwrap_or(0),
+        };
+        p as u16
     }
 
     pub fn len(&self) -> usize {
         self.codes.len()
     }
+
+    /// Positions are stored in 16 bits: more distinct codes than that is an error.
+    fn check(self, column: &str) -> Result<Self> {
+        if self.codes.len() > MAX_CODES {
+            return Err(Ki3Error::param(
+                column,
+                format!(
+                    "{} distinct codes; at most {MAX_CODES} are supported (each becomes a column)",
+                    self.codes.len()
+                ),
+            ));
+        }
+        Ok(self)
+    }
 }
+
+/// Most distinct channel or category codes a computation accepts.
+pub(crate) const MAX_CODES: usize = 1 << 16;
 
 /// The resolved plan: families, windows (ascending) and output column names.
 #[derive(Debug, Clone)]
@@ -98,8 +137,14 @@ impl Layout {
             has_session: events.session.is_some(),
             core: wanted(Family::Core),
             windows,
-            channel: channel.then(|| CodeIndex::from_codes(events.channel.unwrap_or(&[]))),
-            category: category.then(|| CodeIndex::from_codes(events.category.unwrap_or(&[]))),
+            channel: match (channel, events.channel) {
+                (true, Some(c)) => Some(CodeIndex::from_codes(c).check("channel")?),
+                _ => None,
+            },
+            category: match (category, events.category) {
+                (true, Some(c)) => Some(CodeIndex::from_codes(c).check("category")?),
+                _ => None,
+            },
             session_family,
             names: Vec::new(),
         };

@@ -1,5 +1,7 @@
 //! Numerical building blocks shared by the capabilities.
 
+pub mod hash;
 pub mod sum;
 
+pub use hash::{IdBuildHasher, IdHasher};
 pub use sum::NeumaierSum;
