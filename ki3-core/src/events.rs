@@ -55,6 +55,17 @@ impl TimeUnit {
         })
     }
 
+    /// The short name: `"D"`, `"s"`, `"ms"`, `"us"` or `"ns"` (numpy's spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Days => "D",
+            TimeUnit::Seconds => "s",
+            TimeUnit::Milliseconds => "ms",
+            TimeUnit::Microseconds => "us",
+            TimeUnit::Nanoseconds => "ns",
+        }
+    }
+
     /// The day (UTC) a timestamp falls on.
     #[inline]
     pub fn day_of(self, timestamp: i64) -> i64 {

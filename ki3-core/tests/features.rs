@@ -499,3 +499,18 @@ fn aggregator_rejects_bad_chunks_and_corrupt_state() {
         );
     }
 }
+
+#[test]
+fn extreme_timestamps_do_not_overflow() {
+    let c = [1u64, 1, 1];
+    let t = [i64::MIN + 5, 0, i64::MAX - 5];
+    let s = [1u64, 1, 1];
+    let log = EventLog::new(&c, &t, TimeUnit::Nanoseconds).with_session(&s);
+    let table = customer_features(&log, &FeatureSpec::new(i64::MAX)).unwrap();
+    let span_days = (2f64.powi(64) - 11.0) / 86_400e9;
+    let tenure = get(&table, "tenure_days", 0);
+    assert!(tenure > 0.0 && ((tenure - span_days) / span_days).abs() < 1e-12);
+    assert!(get(&table, "interpurchase_mean_days", 0) > 0.0);
+    assert!(get(&table, "session_duration_mean_s", 0) > 0.0);
+    assert_eq!(get(&table, "recency_days", 0), 5.0 / 86_400e9);
+}

@@ -95,9 +95,10 @@ impl<'l> Accumulator<'l> {
         self.session_ticks = 0;
     }
 
+    /// `later - earlier` in days, without overflow for any pair of timestamps.
     #[inline]
-    fn days(&self, ticks: i64) -> f64 {
-        ticks as f64 / self.layout.ticks_per_day as f64
+    fn days_between(&self, later: i64, earlier: i64) -> f64 {
+        (i128::from(later) - i128::from(earlier)) as f64 / self.layout.ticks_per_day as f64
     }
 
     /// Consumes the next event (events must come in canonical time order).
@@ -116,7 +117,7 @@ impl<'l> Accumulator<'l> {
             if self.purchases == 0 {
                 self.first_purchase = e.ts;
             } else {
-                let gap = self.days(e.ts - self.last_purchase);
+                let gap = self.days_between(e.ts, self.last_purchase);
                 let m = self.purchases as f64; // number of gaps after this one
                 let delta = gap - self.gap_mean;
                 self.gap_mean += delta / m;
@@ -147,7 +148,7 @@ impl<'l> Accumulator<'l> {
         if self.layout.has_session {
             match self.sessions.get_mut(&e.session) {
                 Some((_, last)) => {
-                    self.session_ticks += i128::from(e.ts - *last);
+                    self.session_ticks += i128::from(e.ts) - i128::from(*last);
                     *last = e.ts;
                 }
                 None => {
@@ -171,12 +172,12 @@ impl<'l> Accumulator<'l> {
         let has_purchases = self.purchases > 0;
         if layout.core {
             put(if has_purchases {
-                self.days(as_of - self.last_purchase)
+                self.days_between(as_of, self.last_purchase)
             } else {
                 nan
             });
             put(if has_events {
-                self.days(as_of - self.first_ts)
+                self.days_between(as_of, self.first_ts)
             } else {
                 nan
             });
@@ -193,7 +194,8 @@ impl<'l> Accumulator<'l> {
                 put(self.monetary_max);
             }
             put(if self.purchases >= 2 {
-                self.days(self.last_purchase - self.first_purchase) / (self.purchases - 1) as f64
+                self.days_between(self.last_purchase, self.first_purchase)
+                    / (self.purchases - 1) as f64
             } else {
                 nan
             });

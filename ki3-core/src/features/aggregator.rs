@@ -66,6 +66,11 @@ impl FeatureAggregator {
         Self::default()
     }
 
+    /// The time unit fixed by the first chunk (`None` while empty).
+    pub fn unit(&self) -> Option<TimeUnit> {
+        self.unit
+    }
+
     /// Number of events ingested.
     pub fn n_events(&self) -> usize {
         self.customer.len()

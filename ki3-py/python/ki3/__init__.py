@@ -1,0 +1,51 @@
+"""ki3: customer features, RFM and marketing measurement on a fast Rust core.
+
+Sub-modules: :mod:`ki3.features` (customer features, RFM, the mergeable aggregator) and
+:mod:`ki3.datasets` (synthetic data). Errors derive from :class:`ki3.Ki3Error`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from . import datasets, features
+from ._errors import ConvergenceError, InvalidInputError, Ki3Error, NotFittedError
+from ._ki3 import __version__
+
+__all__ = [
+    "ConvergenceError",
+    "InvalidInputError",
+    "Ki3Error",
+    "NotFittedError",
+    "__version__",
+    "datasets",
+    "features",
+    "load",
+]
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Loads an object written by a ``save(path)`` method (e.g. a ``FeatureAggregator``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File written by ``save``; a core ki3 JSON state saved by Node or Rust also loads.
+
+    Returns
+    -------
+    object
+        The restored object.
+    """
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        doc = json.loads(text)
+    except ValueError as err:
+        raise InvalidInputError(f"corrupt saved state: {os.fspath(path)!r} is not JSON: {err}") from None
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    if kind == "FeatureAggregator":
+        return features.FeatureAggregator.from_json(text)
+    raise InvalidInputError(f"corrupt saved state: cannot load objects of kind {kind!r}")

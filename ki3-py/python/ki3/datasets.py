@@ -1,0 +1,90 @@
+"""Synthetic data sets for demos, tests and benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _ki3
+from ._errors import InvalidInputError
+from ._frame import pandas, to_tick
+
+__all__ = ["CATEGORIES", "CHANNELS", "synthetic_shop"]
+
+#: Channel names; ``synthetic_shop(..., as_frame=False)["channel"]`` holds indices into this.
+CHANNELS: tuple[str, ...] = tuple(_ki3.CHANNELS)
+#: Product category names; ``as_frame=False`` category codes index this.
+CATEGORIES: tuple[str, ...] = tuple(_ki3.CATEGORIES)
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidInputError(f"{name}: expected an integer, got {value!r}")
+    if not low <= int(value) <= high:
+        raise InvalidInputError(f"{name}: must be in [{low}, {high}], got {value}")
+    return int(value)
+
+
+def synthetic_shop(
+    n_customers: int = 10_000,
+    *,
+    events_per_customer: float = 10.0,
+    days: int = 365,
+    start: Any = "2024-01-01",
+    seed: int = 0,
+    as_frame: bool = True,
+) -> Any:
+    """A seeded, believable online-shop event log (page views and purchases).
+
+    Customers visit in sessions (Pareto/NBD-like activity and churn), each session has a traffic
+    channel and page views in product categories, and ends in a purchase with a per-customer
+    probability (Gamma-Gamma amounts). Equal arguments give identical data on any machine.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers (ids ``0 .. n_customers - 1``).
+    events_per_customer : float
+        Target mean number of events per customer (1 to 1e6).
+    days : int
+        Length of the simulated period in days.
+    start : datetime-like or int
+        Start of the period (integers: unix seconds).
+    seed : int
+        Random seed.
+    as_frame : bool
+        True: a pandas DataFrame with ``customer`` (int64), ``timestamp`` (datetime64[s], UTC),
+        ``amount`` (0 on page views), ``purchase`` (bool), ``channel`` and ``category``
+        (Categoricals of :data:`CHANNELS` / :data:`CATEGORIES`) and ``session`` (int64).
+        False: a dict of numpy arrays with unix-second timestamps and integer channel /
+        category codes (indices into :data:`CHANNELS` / :data:`CATEGORIES`).
+
+    Returns
+    -------
+    pandas.DataFrame or dict of numpy.ndarray
+        Rows sorted by (timestamp, customer, session).
+    """
+    n = _int(n_customers, "n_customers", 0, 2**63 - 1)
+    seed = _int(seed, "seed", 0, 2**64 - 1)
+    days = _int(days, "days", 1, 2**32 - 1)
+    if isinstance(events_per_customer, (bool, np.bool_)) or not isinstance(
+        events_per_customer, (int, float, np.integer, np.floating)
+    ):
+        raise InvalidInputError(f"events_per_customer: expected a number, got {events_per_customer!r}")
+    start_s = to_tick(start, "s", "start")
+    cols = _ki3.synthetic_shop(n, seed, float(events_per_customer), start_s, days)
+    pd = pandas()
+    if not as_frame or pd is None:
+        return cols
+    return pd.DataFrame(
+        {
+            "customer": cols["customer"].astype(np.int64),
+            "timestamp": cols["timestamp"].view("datetime64[s]"),
+            "amount": cols["amount"],
+            "purchase": cols["purchase"],
+            "channel": pd.Categorical.from_codes(cols["channel"], categories=list(CHANNELS)),
+            "category": pd.Categorical.from_codes(cols["category"], categories=list(CATEGORIES)),
+            "session": cols["session"].astype(np.int64),
+        }
+    )

@@ -1,0 +1,30 @@
+//! `ki3._ki3`: the thin native layer of the `ki3` Python package. Every function converts its
+//! inputs (borrowing numpy arrays), runs the core with the GIL released, and converts back.
+//! Column preparation, DataFrames and naming live in `python/ki3/*.py`.
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+mod data;
+mod errors;
+mod events;
+mod features;
+mod rfm;
+
+#[pymodule]
+fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CHANNELS", PyTuple::new(m.py(), ki3_core::data::CHANNELS)?)?;
+    m.add(
+        "CATEGORIES",
+        PyTuple::new(m.py(), ki3_core::data::CATEGORIES)?,
+    )?;
+    m.add("SEGMENTS", PyTuple::new(m.py(), rfm::segment_names())?)?;
+    m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
+    m.add_function(wrap_pyfunction!(features::historical_features, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm::rfm_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm::rfm_scores, m)?)?;
+    m.add_function(wrap_pyfunction!(data::synthetic_shop, m)?)?;
+    m.add_class::<features::PyFeatureAggregator>()?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+"""Writes the fixtures with which the Node tests check that a state built in Python loads in
+Node and finishes to the same features:
+
+* ``ki3-node/__test__/fixtures/aggregator_python.json``: the core JSON of a FeatureAggregator
+  (exactly what Node's ``FeatureAggregator.fromJson`` reads), built from
+  ``ki3.datasets.synthetic_shop(300, seed=7, as_frame=False)`` in 3 chunks (integer codes,
+  timestamps in seconds);
+* ``ki3-node/__test__/fixtures/aggregator_python_features.json``: its features as of the last
+  timestamp minus 30 days, windows 7/30/90:
+  ``{"as_of", "time_unit": "s", "windows", "customer": [...], "columns": {name: [...]}}``
+  with the core's column names and NaN written as null.
+
+Run ``python python-tests/make_node_fixtures.py`` after a deliberate change of the state format
+or of feature values; ``test_node_fixtures.py`` fails when the committed files drift.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+
+import ki3
+import numpy as np
+
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "ki3-node" / "__test__" / "fixtures"
+STATE_FILE = FIXTURES / "aggregator_python.json"
+FEATURES_FILE = FIXTURES / "aggregator_python_features.json"
+WINDOWS = [7, 30, 90]
+ROLES = ("customer", "timestamp", "amount", "purchase", "channel", "category", "session")
+
+
+def build() -> dict[pathlib.Path, str]:
+    """The fixture files' contents, by path."""
+    shop = ki3.datasets.synthetic_shop(300, seed=7, as_frame=False)
+    agg = ki3.features.FeatureAggregator(**{role: role for role in ROLES})
+    for rows in np.array_split(np.arange(len(shop["customer"])), 3):
+        agg.update({role: shop[role][rows] for role in ROLES})
+    as_of = int(shop["timestamp"].max()) - 86_400 * 30
+    features = agg.finish(as_of, windows=WINDOWS)
+    doc = {
+        "as_of": as_of,
+        "time_unit": "s",
+        "windows": WINDOWS,
+        "customer": [int(c) for c in features.index],
+        "columns": {
+            name: [None if math.isnan(v) else float(v) for v in features[name].tolist()]
+            for name in features.columns
+        },
+    }
+    return {STATE_FILE: agg.core_json(), FEATURES_FILE: json.dumps(doc, allow_nan=False)}
+
+
+def main() -> None:
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for path, text in build().items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({len(text):,} bytes)")
+
+
+if __name__ == "__main__":
+    main()
