@@ -14,3 +14,8 @@ pub mod stats;
 
 pub use error::{Ki3Error, Result};
 pub use events::{EventLog, TimeUnit};
+
+/// The README's Rust quickstart, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
