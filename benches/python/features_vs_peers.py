@@ -15,9 +15,8 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
 import ki3
+import numpy as np
 
 
 def best_of(fn, repeat: int = 3) -> float:
