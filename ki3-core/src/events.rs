@@ -4,7 +4,6 @@
 //! `amount` (finite, >= 0), `purchase` (which events are purchases; without it every event is one),
 //! `channel` and `category` (u32 codes) and `session` (u64 ids). Rows need not be sorted.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Ki3Error, Result};
@@ -151,11 +150,8 @@ impl<'a> EventLog<'a> {
         check_len("timestamp", self.timestamp.len(), n)?;
         if let Some(a) = self.amount {
             check_len("amount", a.len(), n)?;
-            // One parallel pass finds the first bad row; then say what is wrong with it.
-            if let Some(index) = a
-                .par_iter()
-                .position_first(|v| !(v.is_finite() && *v >= 0.0))
-            {
+            // One pass finds the first bad row; then say what is wrong with it.
+            if let Some(index) = a.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
                 let v = a[index];
                 return Err(if v.is_finite() {
                     Ki3Error::InvalidValue {

@@ -68,7 +68,7 @@ pub fn customer_features(events: &EventLog, spec: &FeatureSpec) -> Result<Featur
                 for (col, v) in cols.iter_mut().zip(row.iter()) {
                     col[k] = *v;
                 }
-                ids[k] = part.ids[d];
+                ids[k] = part.id(d);
                 k += 1;
             }
         },
