@@ -150,8 +150,7 @@ impl<'a> EventLog<'a> {
         check_len("timestamp", self.timestamp.len(), n)?;
         if let Some(a) = self.amount {
             check_len("amount", a.len(), n)?;
-            // One pass finds the first bad row; then say what is wrong with it.
-            if let Some(index) = a.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            if let Some(index) = first_bad_amount(a) {
                 let v = a[index];
                 return Err(if v.is_finite() {
                     Ki3Error::InvalidValue {
@@ -181,6 +180,18 @@ impl<'a> EventLog<'a> {
         }
         Ok(())
     }
+}
+
+/// Index of the first amount that is not finite and non-negative. Checks blocks with a
+/// branch-free (vectorisable) test first and only searches inside a block that fails.
+fn first_bad_amount(amount: &[f64]) -> Option<usize> {
+    const BLOCK: usize = 1024;
+    let bad = |v: &f64| !(*v >= 0.0 && *v < f64::INFINITY);
+    amount.chunks(BLOCK).enumerate().find_map(|(k, block)| {
+        let any = block.iter().fold(false, |acc, v| acc | bad(v));
+        any.then(|| block.iter().position(bad).map(|i| k * BLOCK + i))
+            .flatten()
+    })
 }
 
 fn check_len(arg: &str, got: usize, expected: usize) -> Result<()> {

@@ -514,3 +514,46 @@ fn extreme_timestamps_do_not_overflow() {
     assert!(get(&table, "session_duration_mean_s", 0) > 0.0);
     assert_eq!(get(&table, "recency_days", 0), 5.0 / 86_400e9);
 }
+
+#[test]
+fn time_ordered_and_shuffled_logs_give_identical_features() {
+    // Distinct timestamps in time order (the one-pass path) vs. the same rows reversed (the
+    // sorting path), without sessions.
+    let l = RandomLog::new(5000, 3, false);
+    let mut order: Vec<usize> = (0..l.customer.len()).collect();
+    order.sort_by_key(|i| (l.timestamp[*i], *i));
+    let pick = |rows: &[usize]| {
+        let ts: Vec<i64> = rows
+            .iter()
+            .enumerate()
+            .map(|(k, _)| k as i64 * 997)
+            .collect();
+        let c: Vec<u64> = rows.iter().map(|i| l.customer[*i]).collect();
+        let a: Vec<f64> = rows.iter().map(|i| l.amount[*i]).collect();
+        let p: Vec<bool> = rows.iter().map(|i| l.purchase[*i]).collect();
+        let ch: Vec<u32> = rows.iter().map(|i| l.channel[*i]).collect();
+        let ca: Vec<u32> = rows.iter().map(|i| l.category[*i]).collect();
+        (c, ts, a, p, ch, ca)
+    };
+    let (c, ts, a, p, ch, ca) = pick(&order);
+    let forward = EventLog::new(&c, &ts, TimeUnit::Seconds)
+        .with_amount(&a)
+        .with_purchase(&p)
+        .with_channel(&ch)
+        .with_category(&ca);
+    let rev = |v: &[u64]| v.iter().rev().copied().collect::<Vec<_>>();
+    let (rc, rts) = (rev(&c), ts.iter().rev().copied().collect::<Vec<_>>());
+    let ra: Vec<f64> = a.iter().rev().copied().collect();
+    let rp: Vec<bool> = p.iter().rev().copied().collect();
+    let rch: Vec<u32> = ch.iter().rev().copied().collect();
+    let rca: Vec<u32> = ca.iter().rev().copied().collect();
+    let backward = EventLog::new(&rc, &rts, TimeUnit::Seconds)
+        .with_amount(&ra)
+        .with_purchase(&rp)
+        .with_channel(&rch)
+        .with_category(&rca);
+    let spec = FeatureSpec::new(3_000_000).windows(vec![1, 7, 30]);
+    let f = customer_features(&forward, &spec).unwrap();
+    assert!(f.n_rows() > 30);
+    assert_tables_equal(&f, &customer_features(&backward, &spec).unwrap());
+}

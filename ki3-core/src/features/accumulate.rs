@@ -1,7 +1,9 @@
-//! The per-customer feature kernel: a running accumulator that consumes one customer's events
-//! in time order and writes a feature row at any point in time. One-shot features push all
-//! events up to `as_of` and emit once; historical features emit at each label time, so the
-//! cumulative families are never recomputed from scratch.
+//! The per-customer feature kernel. [`CustomerState`] is the fixed-size running state of one
+//! customer, fed events in time order; [`write_row`] turns a state (plus its channel, category,
+//! window and session parts) into a feature row. Two drivers use them: the bucketed
+//! [`Accumulator`] (any input order, historical labels, sessions) and the single-pass scan in
+//! `scan.rs` (per-customer time-ordered input without sessions). Both feed events in the same
+//! order and sum in the same order, so they give bit-identical rows.
 
 use std::collections::HashMap;
 
@@ -9,18 +11,20 @@ use super::group::Ev;
 use super::layout::Layout;
 use crate::stats::{IdBuildHasher, NeumaierSum};
 
-/// Running state of one customer. Reused across customers (`reset`) to keep allocations.
-pub(crate) struct Accumulator<'l> {
-    layout: &'l Layout,
-    events: u64,
+/// Cumulative scalar state of one customer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CustomerState {
+    pub events: u64,
     first_ts: i64,
+    /// Timestamp of the latest event (the scan path checks time order with it).
+    pub last_ts: i64,
     /// Exclusive end (ticks) of the day of the latest event; events come in time order, so a
     /// new day starts when a timestamp reaches it (no division per event).
     day_end: i64,
     active_days: u64,
-    purchases: u64,
+    pub purchases: u64,
     first_purchase: i64,
-    last_purchase: i64,
+    pub last_purchase: i64,
     /// `day_end` of the latest purchase's day.
     purchase_day_end: i64,
     purchase_days: u64,
@@ -29,26 +33,14 @@ pub(crate) struct Accumulator<'l> {
     gap_m2: f64,
     monetary: NeumaierSum,
     monetary_max: f64,
-    channel_events: Vec<u64>,
-    category_spend: Vec<NeumaierSum>,
-    /// session id -> (first ts, last ts)
-    sessions: HashMap<u64, (i64, i64), IdBuildHasher>,
-    session_ticks: i128,
-    // Scratch for windows.
-    window_purchases: Vec<u64>,
-    window_events: Vec<u64>,
-    window_revenue: Vec<NeumaierSum>,
-    window_sessions: Vec<u64>,
-    cutoffs: Vec<i64>,
 }
 
-impl<'l> Accumulator<'l> {
-    pub fn new(layout: &'l Layout) -> Self {
-        let k = layout.windows.len();
-        Accumulator {
-            layout,
+impl Default for CustomerState {
+    fn default() -> Self {
+        CustomerState {
             events: 0,
             first_ts: 0,
+            last_ts: i64::MIN,
             day_end: i64::MIN,
             active_days: 0,
             purchases: 0,
@@ -60,55 +52,33 @@ impl<'l> Accumulator<'l> {
             gap_m2: 0.0,
             monetary: NeumaierSum::default(),
             monetary_max: f64::NAN,
-            channel_events: vec![0; layout.channel.as_ref().map_or(0, |c| c.len())],
-            category_spend: vec![
-                NeumaierSum::default();
-                layout.category.as_ref().map_or(0, |c| c.len())
-            ],
-            sessions: HashMap::default(),
-            session_ticks: 0,
-            window_purchases: vec![0; k],
-            window_events: vec![0; k],
-            window_revenue: vec![NeumaierSum::default(); k],
-            window_sessions: vec![0; k],
-            cutoffs: vec![0; k],
         }
     }
+}
 
-    /// Forgets the previous customer.
-    pub fn reset(&mut self) {
-        self.events = 0;
-        self.day_end = i64::MIN;
-        self.active_days = 0;
-        self.purchases = 0;
-        self.purchase_day_end = i64::MIN;
-        self.purchase_days = 0;
-        self.gap_mean = 0.0;
-        self.gap_m2 = 0.0;
-        self.monetary = NeumaierSum::default();
-        self.monetary_max = f64::NAN;
-        self.channel_events.iter_mut().for_each(|c| *c = 0);
-        self.category_spend
-            .iter_mut()
-            .for_each(|c| *c = NeumaierSum::default());
-        self.sessions.clear();
-        self.session_ticks = 0;
-    }
+/// `later - earlier` in days, without overflow for any pair of timestamps.
+#[inline]
+fn days_between(later: i64, earlier: i64, ticks_per_day: i64) -> f64 {
+    (i128::from(later) - i128::from(earlier)) as f64 / ticks_per_day as f64
+}
 
-    /// `later - earlier` in days, without overflow for any pair of timestamps.
+impl CustomerState {
+    /// Consumes the next event (in canonical time order). `channel` and `category` are this
+    /// customer's per-code event counts and spend.
     #[inline]
-    fn days_between(&self, later: i64, earlier: i64) -> f64 {
-        (i128::from(later) - i128::from(earlier)) as f64 / self.layout.ticks_per_day as f64
-    }
-
-    /// Consumes the next event (events must come in canonical time order).
-    #[inline]
-    pub fn push(&mut self, e: &Ev) {
-        let tpd = self.layout.ticks_per_day;
+    pub fn push(
+        &mut self,
+        e: &Ev,
+        layout: &Layout,
+        channel: &mut [u64],
+        category: &mut [NeumaierSum],
+    ) {
+        let tpd = layout.ticks_per_day;
         if self.events == 0 {
             self.first_ts = e.ts;
         }
         self.events += 1;
+        self.last_ts = e.ts;
         if e.ts >= self.day_end {
             self.active_days += 1;
             self.day_end = (e.ts.div_euclid(tpd) + 1).saturating_mul(tpd);
@@ -117,8 +87,8 @@ impl<'l> Accumulator<'l> {
             if self.purchases == 0 {
                 self.first_purchase = e.ts;
             } else {
-                let gap = self.days_between(e.ts, self.last_purchase);
-                let m = self.purchases as f64; // number of gaps after this one
+                let gap = days_between(e.ts, self.last_purchase, tpd);
+                let m = self.purchases as f64; // number of gaps including this one
                 let delta = gap - self.gap_mean;
                 self.gap_mean += delta / m;
                 self.gap_m2 += delta * (gap - self.gap_mean);
@@ -129,22 +99,235 @@ impl<'l> Accumulator<'l> {
                 self.purchase_days += 1;
                 self.purchase_day_end = self.day_end;
             }
-            if self.layout.has_amount {
+            if layout.has_amount {
                 self.monetary.add(e.amount);
                 // max() treats the NaN start value as missing.
                 self.monetary_max = self.monetary_max.max(e.amount);
             }
-            if let Some(spend) = self.category_spend.get_mut(e.category as usize) {
-                spend.add(if self.layout.has_amount {
-                    e.amount
-                } else {
-                    1.0
-                });
+            if let Some(spend) = category.get_mut(e.category as usize) {
+                spend.add(if layout.has_amount { e.amount } else { 1.0 });
             }
         }
-        if let Some(c) = self.channel_events.get_mut(e.channel as usize) {
+        if let Some(c) = channel.get_mut(e.channel as usize) {
             *c += 1;
         }
+    }
+}
+
+/// Per-window counters. While accumulating they hold the events whose *smallest* containing
+/// window is this one; [`write_row`] turns them into cumulative counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WindowCounts {
+    pub events: u64,
+    pub purchases: u64,
+    pub revenue: NeumaierSum,
+    pub sessions: u64,
+}
+
+impl WindowCounts {
+    #[inline]
+    pub fn count(&mut self, e: &Ev) {
+        self.events += 1;
+        if e.purchase {
+            self.purchases += 1;
+            self.revenue.add(e.amount);
+        }
+    }
+}
+
+/// Window cutoffs for one `as_of`: window `j` (ascending length) is `(cutoffs[j], as_of]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cutoffs(Vec<i64>);
+
+impl Cutoffs {
+    pub fn new(layout: &Layout, as_of: i64) -> Self {
+        let tpd = layout.ticks_per_day;
+        Cutoffs(
+            layout
+                .windows
+                .iter()
+                .map(|w| as_of.saturating_sub(i64::from(*w).saturating_mul(tpd)))
+                .collect(),
+        )
+    }
+
+    /// The smallest window containing time `ts` (`ts <= as_of` assumed).
+    #[inline]
+    pub fn slot(&self, ts: i64) -> Option<usize> {
+        // Cutoffs descend; the first j with ts > cutoffs[j].
+        let j = self.0.partition_point(|c| ts <= *c);
+        (j < self.0.len()).then_some(j)
+    }
+
+    /// The earliest cutoff (of the widest window), if any window is asked for.
+    pub fn widest(&self) -> Option<i64> {
+        self.0.last().copied()
+    }
+}
+
+/// Sessions of one customer: how many, and their summed durations in ticks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SessionTotals {
+    pub count: u64,
+    pub ticks: i128,
+}
+
+/// Writes one feature row, in the layout's column order. `windows` holds exclusive counts and
+/// is turned into cumulative ones in place.
+pub(crate) fn write_row(
+    layout: &Layout,
+    as_of: i64,
+    s: &CustomerState,
+    windows: &mut [WindowCounts],
+    channel: &[u64],
+    category: &[NeumaierSum],
+    sessions: SessionTotals,
+    out: &mut [f64],
+) {
+    let mut out = out.iter_mut();
+    let mut put = |v: f64| {
+        if let Some(slot) = out.next() {
+            *slot = v;
+        }
+    };
+    let tpd = layout.ticks_per_day;
+    let nan = f64::NAN;
+    let has_purchases = s.purchases > 0;
+    if layout.core {
+        put(if has_purchases {
+            days_between(as_of, s.last_purchase, tpd)
+        } else {
+            nan
+        });
+        put(if s.events > 0 {
+            days_between(as_of, s.first_ts, tpd)
+        } else {
+            nan
+        });
+        put(s.purchases as f64);
+        put(s.purchase_days as f64);
+        if layout.has_amount {
+            let total = s.monetary.value();
+            put(total);
+            put(if has_purchases {
+                total / s.purchases as f64
+            } else {
+                nan
+            });
+            put(s.monetary_max);
+        }
+        put(if s.purchases >= 2 {
+            days_between(s.last_purchase, s.first_purchase, tpd) / (s.purchases - 1) as f64
+        } else {
+            nan
+        });
+        put(if s.purchases >= 3 {
+            (s.gap_m2 / (s.purchases - 2) as f64).sqrt()
+        } else {
+            nan
+        });
+    }
+    for j in 0..windows.len() {
+        if j > 0 {
+            let prev = windows[j - 1];
+            let w = &mut windows[j];
+            w.events += prev.events;
+            w.purchases += prev.purchases;
+            w.sessions += prev.sessions;
+            w.revenue.merge(&prev.revenue);
+        }
+        let w = &windows[j];
+        put(w.purchases as f64);
+        if layout.has_amount {
+            put(w.revenue.value());
+        }
+        put(w.events as f64);
+        if layout.has_session {
+            put(w.sessions as f64);
+        }
+    }
+    if let Some(ix) = &layout.channel {
+        let events = s.events as f64;
+        let mut best: Option<usize> = None;
+        for (i, c) in channel.iter().enumerate() {
+            put(*c as f64 / events);
+            if *c > 0 && best.is_none_or(|b| *c > channel[b]) {
+                best = Some(i);
+            }
+        }
+        put(best.map_or(nan, |b| f64::from(ix.codes[b])));
+        put(channel.iter().filter(|c| **c > 0).count() as f64);
+    }
+    if let Some(ix) = &layout.category {
+        let mut total = NeumaierSum::default();
+        category.iter().for_each(|c| total.merge(c));
+        let total = total.value();
+        let mut best: Option<usize> = None;
+        let mut entropy = 0.0;
+        for (i, c) in category.iter().enumerate() {
+            let share = c.value() / total;
+            put(if total > 0.0 { share } else { nan });
+            if total > 0.0 && share > 0.0 {
+                entropy -= share * share.ln();
+                if best.is_none_or(|b| c.value() > category[b].value()) {
+                    best = Some(i);
+                }
+            }
+        }
+        put(best.map_or(nan, |b| f64::from(ix.codes[b])));
+        put(if total > 0.0 { entropy } else { nan });
+    }
+    if layout.session_family {
+        let n = sessions.count as f64;
+        put(s.events as f64 / n);
+        put(n / s.active_days as f64);
+        let seconds = sessions.ticks as f64 * 86_400.0 / tpd as f64;
+        put(seconds / n);
+    }
+}
+
+/// The bucketed driver: one customer at a time, any `as_of` (historical labels), sessions.
+/// Reused across customers (`reset`) to keep allocations.
+pub(crate) struct Accumulator<'l> {
+    layout: &'l Layout,
+    state: CustomerState,
+    channel: Vec<u64>,
+    category: Vec<NeumaierSum>,
+    /// session id -> (first ts, last ts)
+    sessions: HashMap<u64, (i64, i64), IdBuildHasher>,
+    session_ticks: i128,
+    windows: Vec<WindowCounts>,
+}
+
+impl<'l> Accumulator<'l> {
+    pub fn new(layout: &'l Layout) -> Self {
+        Accumulator {
+            layout,
+            state: CustomerState::default(),
+            channel: vec![0; layout.channel.as_ref().map_or(0, |c| c.len())],
+            category: vec![NeumaierSum::default(); layout.category.as_ref().map_or(0, |c| c.len())],
+            sessions: HashMap::default(),
+            session_ticks: 0,
+            windows: vec![WindowCounts::default(); layout.windows.len()],
+        }
+    }
+
+    /// Forgets the previous customer.
+    pub fn reset(&mut self) {
+        self.state = CustomerState::default();
+        self.channel.iter_mut().for_each(|c| *c = 0);
+        self.category
+            .iter_mut()
+            .for_each(|c| *c = NeumaierSum::default());
+        self.sessions.clear();
+        self.session_ticks = 0;
+    }
+
+    /// Consumes the next event (events must come in canonical time order).
+    #[inline]
+    pub fn push(&mut self, e: &Ev) {
+        self.state
+            .push(e, self.layout, &mut self.channel, &mut self.category);
         if self.layout.has_session {
             match self.sessions.get_mut(&e.session) {
                 Some((_, last)) => {
@@ -160,152 +343,40 @@ impl<'l> Accumulator<'l> {
 
     /// Writes the feature row as of `as_of`; `seen` are the events pushed so far (for windows).
     pub fn emit(&mut self, as_of: i64, seen: &[Ev], out: &mut [f64]) {
-        let mut out = out.iter_mut();
-        let mut put = |v: f64| {
-            if let Some(slot) = out.next() {
-                *slot = v;
-            }
-        };
-        let layout = self.layout;
-        let nan = f64::NAN;
-        let has_events = self.events > 0;
-        let has_purchases = self.purchases > 0;
-        if layout.core {
-            put(if has_purchases {
-                self.days_between(as_of, self.last_purchase)
-            } else {
-                nan
-            });
-            put(if has_events {
-                self.days_between(as_of, self.first_ts)
-            } else {
-                nan
-            });
-            put(self.purchases as f64);
-            put(self.purchase_days as f64);
-            if layout.has_amount {
-                let total = self.monetary.value();
-                put(total);
-                put(if has_purchases {
-                    total / self.purchases as f64
-                } else {
-                    nan
-                });
-                put(self.monetary_max);
-            }
-            put(if self.purchases >= 2 {
-                self.days_between(self.last_purchase, self.first_purchase)
-                    / (self.purchases - 1) as f64
-            } else {
-                nan
-            });
-            put(if self.purchases >= 3 {
-                (self.gap_m2 / (self.purchases - 2) as f64).sqrt()
-            } else {
-                nan
-            });
-        }
-        if !layout.windows.is_empty() {
-            self.fill_windows(as_of, seen);
-            for j in 0..layout.windows.len() {
-                put(self.window_purchases[j] as f64);
-                if layout.has_amount {
-                    put(self.window_revenue[j].value());
-                }
-                put(self.window_events[j] as f64);
-                if layout.has_session {
-                    put(self.window_sessions[j] as f64);
+        self.windows
+            .iter_mut()
+            .for_each(|w| *w = WindowCounts::default());
+        let cutoffs = Cutoffs::new(self.layout, as_of);
+        if let Some(widest) = cutoffs.widest() {
+            // Forward over the events inside the widest window: the same summation order as
+            // the scan path.
+            let start = seen.partition_point(|e| e.ts <= widest);
+            for e in &seen[start..] {
+                if let Some(j) = cutoffs.slot(e.ts) {
+                    self.windows[j].count(e);
                 }
             }
-        }
-        if layout.channel.is_some() {
-            let events = self.events as f64;
-            let mut best: Option<usize> = None;
-            for (i, c) in self.channel_events.iter().enumerate() {
-                put(*c as f64 / events);
-                if *c > 0 && best.is_none_or(|b| *c > self.channel_events[b]) {
-                    best = Some(i);
-                }
-            }
-            put(match (best, &layout.channel) {
-                (Some(b), Some(ix)) => f64::from(ix.codes[b]),
-                _ => nan,
-            });
-            put(self.channel_events.iter().filter(|c| **c > 0).count() as f64);
-        }
-        if layout.category.is_some() {
-            let mut total = NeumaierSum::default();
-            self.category_spend.iter().for_each(|s| total.merge(s));
-            let total = total.value();
-            let mut best: Option<usize> = None;
-            let mut entropy = 0.0;
-            for (i, s) in self.category_spend.iter().enumerate() {
-                let share = s.value() / total;
-                put(if total > 0.0 { share } else { nan });
-                if total > 0.0 && share > 0.0 {
-                    entropy -= share * share.ln();
-                    if best.is_none_or(|b| s.value() > self.category_spend[b].value()) {
-                        best = Some(i);
+            if self.layout.has_session {
+                for (_, last) in self.sessions.values() {
+                    if let Some(j) = cutoffs.slot(*last) {
+                        self.windows[j].sessions += 1;
                     }
                 }
             }
-            put(match (best, &layout.category) {
-                (Some(b), Some(ix)) => f64::from(ix.codes[b]),
-                _ => nan,
-            });
-            put(if total > 0.0 { entropy } else { nan });
         }
-        if layout.session_family {
-            let n_sessions = self.sessions.len() as f64;
-            put(self.events as f64 / n_sessions);
-            put(n_sessions / self.active_days as f64);
-            let seconds = self.session_ticks as f64 * 86_400.0 / layout.ticks_per_day as f64;
-            put(seconds / n_sessions);
-        }
-    }
-
-    /// Window counts for `(as_of - w days, as_of]`, scanning the seen events backwards.
-    fn fill_windows(&mut self, as_of: i64, seen: &[Ev]) {
-        let tpd = self.layout.ticks_per_day;
-        for (c, w) in self.cutoffs.iter_mut().zip(&self.layout.windows) {
-            *c = as_of.saturating_sub(i64::from(*w).saturating_mul(tpd));
-        }
-        self.window_purchases.iter_mut().for_each(|x| *x = 0);
-        self.window_events.iter_mut().for_each(|x| *x = 0);
-        self.window_sessions.iter_mut().for_each(|x| *x = 0);
-        self.window_revenue
-            .iter_mut()
-            .for_each(|x| *x = NeumaierSum::default());
-        let Some(&widest) = self.cutoffs.last() else {
-            return;
+        let sessions = SessionTotals {
+            count: self.sessions.len() as u64,
+            ticks: self.session_ticks,
         };
-        // Windows are ascending, so cutoffs descend: an event at `ts` lies in every window from
-        // the first j with ts > cutoffs[j] on. Count it there, then take prefix sums.
-        for e in seen.iter().rev() {
-            if e.ts <= widest {
-                break;
-            }
-            let j = self.cutoffs.partition_point(|c| e.ts <= *c);
-            self.window_events[j] += 1;
-            if e.purchase {
-                self.window_purchases[j] += 1;
-                self.window_revenue[j].add(e.amount);
-            }
-        }
-        if self.layout.has_session {
-            for (_, last) in self.sessions.values() {
-                if *last > widest {
-                    let j = self.cutoffs.partition_point(|c| *last <= *c);
-                    self.window_sessions[j] += 1;
-                }
-            }
-        }
-        for j in 1..self.cutoffs.len() {
-            self.window_events[j] += self.window_events[j - 1];
-            self.window_purchases[j] += self.window_purchases[j - 1];
-            self.window_sessions[j] += self.window_sessions[j - 1];
-            let prev = self.window_revenue[j - 1];
-            self.window_revenue[j].merge(&prev);
-        }
+        write_row(
+            self.layout,
+            as_of,
+            &self.state,
+            &mut self.windows,
+            &self.channel,
+            &self.category,
+            sessions,
+            out,
+        );
     }
 }

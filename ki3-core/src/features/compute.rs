@@ -2,9 +2,10 @@
 
 use rayon::prelude::*;
 
-use super::accumulate::Accumulator;
+use super::accumulate::{Accumulator, Cutoffs};
 use super::group::{Bucket, Partition};
 use super::layout::Layout;
+use super::scan::BucketScan;
 use super::spec::FeatureSpec;
 use super::table::{FeatureColumn, FeatureTable};
 use crate::error::{Ki3Error, Result};
@@ -14,8 +15,9 @@ use crate::events::EventLog;
 /// before `as_of`, rows in ascending customer id. Events after `as_of` never count; an `as_of`
 /// before every event gives an empty table. See the [module docs](super) for the columns.
 ///
-/// Work is parallel over buckets of customers; every customer's events are put in a canonical
-/// order first, so results do not depend on row order or thread count.
+/// Work is parallel over buckets of customers. Each customer's events are fed to the kernel in a
+/// canonical order (by time, then content): in one pass when the rows already are (the common
+/// case), otherwise after sorting. Results do not depend on row order or thread count.
 pub fn customer_features(events: &EventLog, spec: &FeatureSpec) -> Result<FeatureTable> {
     events.validate()?;
     let layout = Layout::new(spec, events)?;
@@ -25,54 +27,38 @@ pub fn customer_features(events: &EventLog, spec: &FeatureSpec) -> Result<Featur
         .into_par_iter()
         .map(|b| part.n_present(b))
         .collect();
-    let n_rows: usize = present.iter().sum();
     let width = layout.width();
-    // Separate allocations (not clones) so pages are zeroed lazily, in parallel, on first write.
-    let mut columns: Vec<Vec<f64>> = (0..width).map(|_| vec![0.0; n_rows]).collect();
-    let mut customer = vec![0u64; n_rows];
-    // Each bucket writes a contiguous block of rows in every column.
-    let mut blocks: Vec<(Vec<&mut [f64]>, &mut [u64])> = Vec::with_capacity(n_buckets);
-    let mut rest_customer = customer.as_mut_slice();
-    for len in &present {
-        let (head, tail) = rest_customer.split_at_mut(*len);
-        blocks.push((Vec::with_capacity(width), head));
-        rest_customer = tail;
-    }
-    for column in columns.iter_mut() {
-        let mut rest = column.as_mut_slice();
-        for (block, len) in blocks.iter_mut().zip(&present) {
-            let (head, tail) = rest.split_at_mut(*len);
-            block.0.push(head);
-            rest = tail;
-        }
-    }
-    blocks.into_par_iter().enumerate().for_each_init(
-        || {
-            (
-                Accumulator::new(&layout),
-                Bucket::default(),
-                vec![0.0; width],
-            )
-        },
-        |(acc, bucket, row), (b, (mut cols, ids))| {
-            part.gather(b, bucket);
-            let mut k = 0;
-            for d in part.customers(b) {
-                if !part.is_present(d) {
-                    continue;
-                }
-                let group = bucket.group(d);
-                acc.reset();
-                group.iter().for_each(|e| acc.push(e));
-                acc.emit(spec.as_of, group, row);
-                for (col, v) in cols.iter_mut().zip(row.iter()) {
-                    col[k] = *v;
-                }
-                ids[k] = part.id(d);
-                k += 1;
+    let cutoffs = Cutoffs::new(&layout, spec.as_of);
+    let (customer, columns) = fill_blocks(&present, width, |b, cols, ids| {
+        let mut row = vec![0.0; width];
+        let mut k = 0;
+        let mut put = |d: usize, row: &[f64]| {
+            for (col, v) in cols.iter_mut().zip(row) {
+                col[k] = *v;
             }
-        },
-    );
+            ids[k] = part.id(d);
+            k += 1;
+        };
+        let customers = part.customers(b);
+        let mut scan = BucketScan::new(&layout);
+        if BucketScan::applies(&layout) && scan.run(part.events(b), customers.len(), &cutoffs) {
+            for d in customers.filter(|d| part.is_present(*d)) {
+                scan.write(d - part.customers(b).start, spec.as_of, &mut row);
+                put(d, &row);
+            }
+            return;
+        }
+        let mut acc = Accumulator::new(&layout);
+        let mut bucket = Bucket::default();
+        part.gather(b, &mut bucket);
+        for d in customers.filter(|d| part.is_present(*d)) {
+            let group = bucket.group(d);
+            acc.reset();
+            group.iter().for_each(|e| acc.push(e));
+            acc.emit(spec.as_of, group, &mut row);
+            put(d, &row);
+        }
+    });
     Ok(to_table(customer, &layout.names, columns))
 }
 
@@ -148,6 +134,38 @@ pub fn historical_features(
         }
     }
     Ok(to_table(label_customer.to_vec(), &layout.names, columns))
+}
+
+/// Allocates `width` columns of `sum(rows)` rows and lets block `b` fill its contiguous range
+/// of `rows[b]` rows (all columns and the customer ids), blocks in parallel.
+pub(crate) fn fill_blocks<F>(rows: &[usize], width: usize, fill: F) -> (Vec<u64>, Vec<Vec<f64>>)
+where
+    F: Fn(usize, &mut [&mut [f64]], &mut [u64]) + Sync,
+{
+    let n_rows: usize = rows.iter().sum();
+    // Separate allocations (not clones) so pages are zeroed lazily, in parallel, on first write.
+    let mut columns: Vec<Vec<f64>> = (0..width).map(|_| vec![0.0; n_rows]).collect();
+    let mut customer = vec![0u64; n_rows];
+    let mut blocks: Vec<(Vec<&mut [f64]>, &mut [u64])> = Vec::with_capacity(rows.len());
+    let mut rest = customer.as_mut_slice();
+    for len in rows {
+        let (head, tail) = rest.split_at_mut(*len);
+        blocks.push((Vec::with_capacity(width), head));
+        rest = tail;
+    }
+    for column in columns.iter_mut() {
+        let mut rest = column.as_mut_slice();
+        for (block, len) in blocks.iter_mut().zip(rows) {
+            let (head, tail) = rest.split_at_mut(*len);
+            block.0.push(head);
+            rest = tail;
+        }
+    }
+    blocks
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(b, (mut cols, ids))| fill(b, &mut cols, ids));
+    (customer, columns)
 }
 
 fn to_table(customer: Vec<u64>, names: &[String], columns: Vec<Vec<f64>>) -> FeatureTable {

@@ -23,7 +23,7 @@ pub(crate) struct Ev {
     pub amount: f64,
     pub session: u64,
     /// The customer's position inside its bucket.
-    local: u16,
+    pub local: u16,
     /// Dense channel position (0 when the channel family is off).
     pub channel: u16,
     /// Dense category position (0 when the category family is off).
@@ -47,7 +47,7 @@ impl Ev {
 }
 
 /// Customer id -> dense index (ascending id order).
-enum DenseMap {
+pub(crate) enum DenseMap {
     /// Ids span a small range `0..n`: the id is its own dense index (absent ids simply have no
     /// events), so no table is built at all.
     Identity,
@@ -57,7 +57,7 @@ enum DenseMap {
 
 impl DenseMap {
     #[inline]
-    fn get(&self, id: u64) -> u32 {
+    pub fn get(&self, id: u64) -> u32 {
         match self {
             DenseMap::Identity => id as u32,
             DenseMap::Hash(map) => map.get(&id).copied().unwrap_or(0),
@@ -66,7 +66,7 @@ impl DenseMap {
 }
 
 /// The dense index space of all keys: `n` indices, and the id of each (`None`: identity).
-fn index_customers(keys: &[&[u64]]) -> (usize, Option<Vec<u64>>, DenseMap) {
+pub(crate) fn index_customers(keys: &[&[u64]]) -> (usize, Option<Vec<u64>>, DenseMap) {
     let total: usize = keys.iter().map(|k| k.len()).sum();
     let max = keys
         .iter()
@@ -89,11 +89,9 @@ fn index_customers(keys: &[&[u64]]) -> (usize, Option<Vec<u64>>, DenseMap) {
     }
 }
 
-/// One thread's share of the rows, partitioned by bucket: bucket `b` is
-/// `events[offsets[b]..offsets[b + 1]]`.
+/// One thread's share of the rows, partitioned by bucket (row order inside a bucket).
 struct Chunk {
-    events: Vec<Ev>,
-    offsets: Vec<usize>,
+    buckets: Vec<Vec<Ev>>,
 }
 
 /// The event log (rows with `timestamp <= until`) as compact records partitioned into buckets of
@@ -124,8 +122,10 @@ impl Partition {
         }
         let (n, ids, map) = index_customers(&[log.customer, extra]);
         let extra_dense = extra.par_iter().map(|id| map.get(*id)).collect();
-        let per_customer = log.len() / n.max(1) + 1;
-        let shift = (32_768 / per_customer).clamp(64, 1 << 15).ilog2();
+        // Buckets of up to 2^14 customers: their running states (about 100 bytes each) stay in
+        // a core's L2 cache while a bucket is processed. Smaller buckets when there are few
+        // customers, so every thread gets work.
+        let shift = (n / 64).clamp(64, 1 << 14).ilog2();
         let n_buckets = n.div_ceil(1 << shift).max(1);
         let threads = rayon::current_num_threads().max(1);
         let chunk_rows = log.len().div_ceil(threads).max(1);
@@ -186,6 +186,11 @@ impl Partition {
         &self.extra_dense
     }
 
+    /// The events of bucket `b` in row order (`local` names the customer).
+    pub fn events(&self, b: usize) -> impl Iterator<Item = &Ev> {
+        self.chunks.iter().flat_map(move |c| c.buckets[b].iter())
+    }
+
     /// Gathers bucket `b` into `out`: its events grouped by customer, each group in canonical
     /// order.
     pub fn gather(&self, b: usize, out: &mut Bucket) {
@@ -193,12 +198,7 @@ impl Partition {
         out.first = customers.start;
         out.offsets.clear();
         out.offsets.resize(customers.len() + 1, 0);
-        let segments = || {
-            self.chunks
-                .iter()
-                .flat_map(move |c| &c.events[c.offsets[b]..c.offsets[b + 1]])
-        };
-        for e in segments() {
+        for e in self.events(b) {
             out.offsets[e.local as usize + 1] += 1;
         }
         for i in 0..customers.len() {
@@ -209,7 +209,7 @@ impl Partition {
             .extend_from_slice(&out.offsets[..customers.len()]);
         out.events.clear();
         out.events.resize(out.offsets[customers.len()], BLANK);
-        for e in segments() {
+        for e in self.events(b) {
             let at = &mut out.cursor[e.local as usize];
             out.events[*at] = *e;
             *at += 1;
@@ -223,7 +223,7 @@ impl Partition {
     }
 }
 
-/// Partitions one range of rows: a histogram pass, then a scatter pass into bucket order.
+/// Partitions one range of rows: a histogram pass, then a scatter pass into the buckets.
 #[allow(clippy::too_many_arguments)]
 fn partition_chunk(
     log: &EventLog,
@@ -238,24 +238,17 @@ fn partition_chunk(
     let first_row = rows.start;
     let ts = &log.timestamp[rows.clone()];
     let customer = &log.customer[rows];
-    let mut offsets = vec![0usize; n_buckets + 1];
+    let mut sizes = vec![0usize; n_buckets];
     let mut present = vec![0u64; words];
     for (id, t) in customer.iter().zip(ts) {
         if *t <= until {
             let d = map.get(*id);
-            offsets[(d >> shift) as usize + 1] += 1;
+            sizes[(d >> shift) as usize] += 1;
             present[d as usize / 64] |= 1 << (d % 64);
         }
     }
-    for b in 0..n_buckets {
-        offsets[b + 1] += offsets[b];
-    }
-    // Scatter through small per-bucket staging buffers (software write-combining): whole
-    // cache lines go to each bucket instead of one scattered record at a time.
-    let mut cursor = offsets.clone();
-    let mut events = vec![BLANK; offsets[n_buckets]];
-    let mut stage = vec![BLANK; n_buckets * STAGE];
-    let mut fill = vec![0u8; n_buckets];
+    // Exact capacities, filled by push: every record is written once (no pre-fill pass).
+    let mut buckets: Vec<Vec<Ev>> = sizes.iter().map(|n| Vec::with_capacity(*n)).collect();
     let mask = (1u32 << shift) - 1;
     let channel = layout.channel.as_ref().zip(log.channel);
     let category = layout.category.as_ref().zip(log.category);
@@ -265,9 +258,7 @@ fn partition_chunk(
         }
         let row = first_row + i;
         let d = map.get(*id);
-        let b = (d >> shift) as usize;
-        let slot = &mut fill[b];
-        stage[b * STAGE + *slot as usize] = Ev {
+        buckets[(d >> shift) as usize].push(Ev {
             ts: *t,
             amount: log.amount.map_or(0.0, |a| a[row]),
             session: log.session.map_or(0, |s| s[row]),
@@ -275,26 +266,12 @@ fn partition_chunk(
             channel: channel.map_or(0, |(ix, c)| ix.position(c[row])),
             category: category.map_or(0, |(ix, c)| ix.position(c[row])),
             purchase: log.is_purchase(row),
-        };
-        *slot += 1;
-        if *slot as usize == STAGE {
-            let at = cursor[b];
-            events[at..at + STAGE].copy_from_slice(&stage[b * STAGE..(b + 1) * STAGE]);
-            cursor[b] += STAGE;
-            *slot = 0;
-        }
+        });
     }
-    for (b, k) in fill.iter().enumerate() {
-        let (k, at) = (*k as usize, cursor[b]);
-        events[at..at + k].copy_from_slice(&stage[b * STAGE..b * STAGE + k]);
-    }
-    (Chunk { events, offsets }, present)
+    (Chunk { buckets }, present)
 }
 
-/// Records staged per bucket before they are written out (8 × 32 bytes = 4 cache lines).
-const STAGE: usize = 8;
-
-const BLANK: Ev = Ev {
+pub(crate) const BLANK: Ev = Ev {
     ts: 0,
     amount: 0.0,
     session: 0,

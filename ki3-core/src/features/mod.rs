@@ -31,6 +31,7 @@ mod aggregator;
 mod compute;
 mod group;
 mod layout;
+mod scan;
 mod spec;
 mod table;
 
