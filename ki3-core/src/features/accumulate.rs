@@ -172,18 +172,29 @@ pub(crate) struct SessionTotals {
     pub ticks: i128,
 }
 
-/// Writes one feature row, in the layout's column order. `windows` holds exclusive counts and
-/// is turned into cumulative ones in place.
+/// The variable-width parts of one customer's state.
+pub(crate) struct Parts<'a> {
+    /// Exclusive window counts; [`write_row`] turns them into cumulative ones in place.
+    pub windows: &'a mut [WindowCounts],
+    pub channel: &'a [u64],
+    pub category: &'a [NeumaierSum],
+    pub sessions: SessionTotals,
+}
+
+/// Writes one feature row, in the layout's column order.
 pub(crate) fn write_row(
     layout: &Layout,
     as_of: i64,
     s: &CustomerState,
-    windows: &mut [WindowCounts],
-    channel: &[u64],
-    category: &[NeumaierSum],
-    sessions: SessionTotals,
+    parts: Parts<'_>,
     out: &mut [f64],
 ) {
+    let Parts {
+        windows,
+        channel,
+        category,
+        sessions,
+    } = parts;
     let mut out = out.iter_mut();
     let mut put = |v: f64| {
         if let Some(slot) = out.next() {
@@ -368,15 +379,12 @@ impl<'l> Accumulator<'l> {
             count: self.sessions.len() as u64,
             ticks: self.session_ticks,
         };
-        write_row(
-            self.layout,
-            as_of,
-            &self.state,
-            &mut self.windows,
-            &self.channel,
-            &self.category,
+        let parts = Parts {
+            windows: &mut self.windows,
+            channel: &self.channel,
+            category: &self.category,
             sessions,
-            out,
-        );
+        };
+        write_row(self.layout, as_of, &self.state, parts, out);
     }
 }

@@ -8,7 +8,7 @@
 //! summed in row order instead of the canonical order). Otherwise it feeds every customer's
 //! events in canonical order, so rows are bit-identical to the sorting path.
 
-use super::accumulate::{CustomerState, Cutoffs, SessionTotals, WindowCounts, write_row};
+use super::accumulate::{CustomerState, Cutoffs, Parts, SessionTotals, WindowCounts, write_row};
 use super::group::Ev;
 use super::layout::Layout;
 use crate::stats::NeumaierSum;
@@ -91,16 +91,13 @@ impl<'l> BucketScan<'l> {
         let (kc, kg, kw) = self.widths();
         self.scratch
             .copy_from_slice(&self.windows[i * kw..(i + 1) * kw]);
-        write_row(
-            self.layout,
-            as_of,
-            &self.states[i],
-            &mut self.scratch,
-            &self.channel[i * kc..(i + 1) * kc],
-            &self.category[i * kg..(i + 1) * kg],
-            SessionTotals::default(),
-            row,
-        );
+        let parts = Parts {
+            windows: &mut self.scratch,
+            channel: &self.channel[i * kc..(i + 1) * kc],
+            category: &self.category[i * kg..(i + 1) * kg],
+            sessions: SessionTotals::default(),
+        };
+        write_row(self.layout, as_of, &self.states[i], parts, row);
     }
 }
 
@@ -150,7 +147,7 @@ mod tests {
         let layout = Layout::new(&spec, &log).unwrap();
         let cutoffs = Cutoffs::new(&layout, spec.as_of);
         // Two customers interleaved, each in time order; a browse ties with a purchase.
-        let events = vec![
+        let events = [
             ev(0, 100, true, 5.5, 0),
             ev(1, 200, false, 0.0, 1),
             ev(0, 86_400 * 31, false, 0.0, 2),
