@@ -4,6 +4,7 @@
 //! releases) CLV, marketing mix models, bandits and uplift. Pure Rust; the Python (`ki3`) and Node
 //! bindings are thin layers over this crate.
 
+pub mod bandit;
 pub mod data;
 pub mod error;
 pub mod events;
