@@ -82,14 +82,3 @@ impl<'py> EventArrays<'py> {
         })
     }
 }
-
-/// numpy's spelling of a time unit (the inverse of [`TimeUnit::parse`]).
-pub fn unit_name(unit: TimeUnit) -> &'static str {
-    match unit {
-        TimeUnit::Days => "D",
-        TimeUnit::Seconds => "s",
-        TimeUnit::Milliseconds => "ms",
-        TimeUnit::Microseconds => "us",
-        TimeUnit::Nanoseconds => "ns",
-    }
-}

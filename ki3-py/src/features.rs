@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::to_pyerr;
-use crate::events::{EventArrays, slice, unit_name};
+use crate::events::{EventArrays, slice};
 
 /// Row keys and named columns, as handed to Python.
 type TableOut<'py> = (
@@ -159,7 +159,7 @@ impl PyFeatureAggregator {
         if let Some(s) = log.session {
             out.set_item("session", PyArray1::from_slice(py, s))?;
         }
-        Ok((out, unit_name(log.unit)))
+        Ok((out, log.unit.name()))
     }
 
     /// The state as ki3 JSON (the format Node and Rust read).
