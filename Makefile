@@ -40,6 +40,7 @@ rust-test:
 
 python-test: python-ext
 	ruff check ki3-py/python python-tests benches/python
+	python -m mypy.stubtest ki3._ki3
 	pytest -q python-tests
 
 node-test: node-addon
