@@ -1299,6 +1299,12 @@ impl<C: Core + 'static> Serving<C> {
             o.context.as_ref().map(|c| c.as_slice()),
         )
         .napi()?;
+        if o.prob_best.is_none() && o.expected_loss.is_none() {
+            return Err(to_napi(Ki3Error::param(
+                "options",
+                "set probBest and/or expectedLoss (the stopping thresholds)",
+            )));
+        }
         let rule = StoppingRule {
             prob_best: o.prob_best,
             expected_loss: o.expected_loss,
