@@ -737,7 +737,7 @@ export declare function simulateAsync(policy: BernoulliTS | GaussianTS | Bernoul
 export interface SimulateOptions {
   /** True success rate of each arm, in [0, 1] (one per arm of the policy). */
   rates: number[] | Float64Array
-  /** Number of steps (at most 1e8). */
+  /** Number of steps (at most 1e7). */
   steps: number
   /** Seed of the simulated rewards (the policy keeps its own random stream). */
   seed: number | bigint

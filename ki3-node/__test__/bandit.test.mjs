@@ -402,6 +402,9 @@ test('constructors reject bad options with Errors naming the option', () => {
   assertThrowsNaming(() => new ki3.LinearTS({ arms: ABCD, nFeatures: 0 }), 'nFeatures')
   assertThrowsNaming(() => new ki3.LinearTS({ arms: ABCD, nFeatures: 5000 }), 'nFeatures')
   assertThrowsNaming(() => new ki3.LinearTS({ arms: ABCD, nFeatures: 2, ridge: 0 }), 'ridge')
+  // Sizes whose matrices would not fit in memory throw instead of aborting the process.
+  assertThrowsNaming(() => new ki3.LinearTS({ arms: 1000, nFeatures: 4096 }), 'nFeatures', '2^28')
+  assertThrowsNaming(() => new ki3.LinearTS({ arms: 17, nFeatures: 4096 }), 'nFeatures', '2^28')
   assertThrowsNaming(() => new ki3.LinearTS({ arms: ABCD, nFeatures: 2, noise: -1 }), 'noise')
 })
 
@@ -547,6 +550,25 @@ test('async twins equal their sync versions; bad input rejects instead of throwi
   await assertRejectsNaming(ki3.simulateAsync('policy', opts), 'policy')
   await assertRejectsNaming(ki3.replayAsync(ts, { arms: ['zz'], rewards: f64(1) }), 'arms', 'zz')
   assert.equal(ts.toJson(), json)
+})
+
+test('the policy keeps serving while an async twin runs (they work on a copy)', async () => {
+  const ts = trainedBernoulli(11, 100)
+  const expected = ts.probBest({ draws: 200000, seed: 1 })
+  const pending = [
+    ts.probBestAsync({ draws: 200000, seed: 1 }),
+    ts.summaryAsync(),
+    ts.shouldStopAsync({ probBest: 0.9 }),
+    ki3.simulateAsync(ts, { rates: [0.1, 0.2, 0.3, 0.4], steps: 20000, seed: 1 }),
+    ki3.replayAsync(ts, { arms: ['a', 'b'], rewards: f64(1, 0) }),
+  ]
+  // Decisions and updates while the tasks run neither throw nor change their results.
+  for (let i = 0; i < 100; i++) ts.update(ts.choose(), 1)
+  const d = ts.decide()
+  ts.reward(d.id, 0)
+  const [pb] = await Promise.all(pending)
+  assert.deepEqual(pb, expected)
+  assert.equal(ts.nUpdates, 201)
 })
 
 // --- evaluators -----------------------------------------------------------------------------------

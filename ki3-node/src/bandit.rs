@@ -32,6 +32,10 @@ type CoreResult<T> = std::result::Result<T, Ki3Error>;
 const DEFAULT_DRAWS: usize = 10_000;
 /// Default credible level of `summary`.
 const DEFAULT_LEVEL: f64 = 0.95;
+/// Largest `arms × nFeatures²` of a `LinearTS` built or grown here (each arm holds about
+/// 2·nFeatures² floats, so this is about 4 GiB of state): beyond it an allocation failure would
+/// abort the process instead of throwing.
+const MAX_LINEAR_CELLS: usize = 1 << 28;
 /// Largest integer a JS number holds exactly (2^53 - 1).
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -721,10 +725,32 @@ impl LinearTSOptions {
         }
         let d = whole_usize("nFeatures", self.n_features)?;
         match &self.arms {
-            ArmsSpec::Names(names) => params.build_named(names, d),
-            ArmsSpec::Count(n) => params.build(whole_usize("arms", *n)?, d),
+            ArmsSpec::Names(names) => {
+                check_linear_size(names.len(), d)?;
+                params.build_named(names, d)
+            }
+            ArmsSpec::Count(n) => {
+                let n = whole_usize("arms", *n)?;
+                check_linear_size(n, d)?;
+                params.build(n, d)
+            }
         }
     }
+}
+
+/// Refuses a `LinearTS` whose matrices would not fit in memory (see [`MAX_LINEAR_CELLS`]).
+fn check_linear_size(arms: usize, d: usize) -> CoreResult<()> {
+    let cells = arms.saturating_mul(d.saturating_mul(d));
+    if cells > MAX_LINEAR_CELLS {
+        return Err(Ki3Error::param(
+            "nFeatures",
+            format!(
+                "{arms} arms × nFeatures² ({d}²) = {cells} matrix entries is above the limit of \
+                 2^28 (about 4 GiB of state); use fewer arms or features"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn prior_values<const N: usize>(p: &[f64], shape: &str) -> CoreResult<[f64; N]> {
@@ -769,6 +795,7 @@ pub(crate) trait Core: Policy + Send {
         draws: usize,
         seed: u64,
     ) -> CoreResult<StopDecision>;
+    /// Adds an arm (`LinearTS`: within [`MAX_LINEAR_CELLS`]).
     fn add_arm(&mut self, name: &str) -> CoreResult<usize>;
     fn retire_arm(&mut self, arm: usize) -> CoreResult<()>;
     fn to_any(&self) -> AnyPolicy;
@@ -947,6 +974,7 @@ impl Core for cb::LinearTs {
         cb::LinearTs::should_stop(self, x, rule, draws, seed)
     }
     fn add_arm(&mut self, name: &str) -> CoreResult<usize> {
+        check_linear_size(self.n_arms().saturating_add(1), self.dim())?;
         cb::LinearTs::add_arm(self, name)
     }
     fn retire_arm(&mut self, arm: usize) -> CoreResult<()> {
@@ -1407,6 +1435,17 @@ pub(crate) fn stop_to_js(out: StopOut) -> ShouldStopResult {
     }
 }
 
+/// Queues `task` on the libuv thread pool and returns its promise.
+///
+/// Not an `AsyncTask` return value: napi-rs keeps the receiver (`&self` / `&mut self`) of a
+/// method that returns an `AsyncTask` borrowed until the promise settles, so every `choose` or
+/// `update` during a long `probBestAsync` would throw. The tasks work on their own copy of the
+/// policy, so the borrow can end with the call.
+fn spawn<T: Task>(env: &Env, task: T) -> Result<Raw> {
+    let promise = env.spawn(task)?;
+    Ok(Raw(promise.promise_object().raw()))
+}
+
 /// `probBest` on the libuv thread pool (on a copy of the policy).
 pub struct ProbBestTask {
     job: Option<Result<(AnyPolicy, InsightArgs)>>,
@@ -1473,15 +1512,11 @@ impl<C: Core + 'static> Serving<C> {
         run_insight(&self.inner, &args).map(prob_best_to_js).napi()
     }
 
-    pub(crate) fn prob_best_async(
-        &mut self,
-        env: &Env,
-        options: Unknown,
-    ) -> AsyncTask<ProbBestTask> {
+    pub(crate) fn prob_best_async(&mut self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .insight_args(env, options)
             .map(|args| (self.inner.to_any(), args));
-        AsyncTask::new(ProbBestTask { job: Some(job) })
+        spawn(env, ProbBestTask { job: Some(job) })
     }
 
     pub(crate) fn summary(&self, env: &Env, options: Unknown) -> Result<BanditSummary> {
@@ -1489,11 +1524,11 @@ impl<C: Core + 'static> Serving<C> {
         run_summary(&self.inner, &args).map(summary_to_js).napi()
     }
 
-    pub(crate) fn summary_async(&self, env: &Env, options: Unknown) -> AsyncTask<SummaryTask> {
+    pub(crate) fn summary_async(&self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .summary_args(env, options)
             .map(|args| (self.inner.to_any(), args));
-        AsyncTask::new(SummaryTask { job: Some(job) })
+        spawn(env, SummaryTask { job: Some(job) })
     }
 
     pub(crate) fn should_stop(&self, env: &Env, options: Unknown) -> Result<ShouldStopResult> {
@@ -1501,15 +1536,11 @@ impl<C: Core + 'static> Serving<C> {
         run_stop(&self.inner, &args).map(stop_to_js).napi()
     }
 
-    pub(crate) fn should_stop_async(
-        &self,
-        env: &Env,
-        options: Unknown,
-    ) -> AsyncTask<ShouldStopTask> {
+    pub(crate) fn should_stop_async(&self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .stop_args(env, options)
             .map(|args| (self.inner.to_any(), args));
-        AsyncTask::new(ShouldStopTask { job: Some(job) })
+        spawn(env, ShouldStopTask { job: Some(job) })
     }
 }
 
@@ -1595,7 +1626,7 @@ macro_rules! bandit_methods {
                 ts_args_type = "options?: ProbBestOptions | undefined | null",
                 ts_return_type = "Promise<ProbBestResult>"
             )]
-            pub fn prob_best_async(&mut self, env: Env, options: Unknown) -> AsyncTask<ProbBestTask> {
+            pub fn prob_best_async(&mut self, env: Env, options: Unknown) -> Result<Raw> {
                 self.s.prob_best_async(&env, options)
             }
 
@@ -1613,7 +1644,7 @@ macro_rules! bandit_methods {
                 ts_args_type = "options?: BanditSummaryOptions | undefined | null",
                 ts_return_type = "Promise<BanditSummary>"
             )]
-            pub fn summary_async(&self, env: Env, options: Unknown) -> AsyncTask<SummaryTask> {
+            pub fn summary_async(&self, env: Env, options: Unknown) -> Result<Raw> {
                 self.s.summary_async(&env, options)
             }
 
@@ -1632,7 +1663,7 @@ macro_rules! bandit_methods {
                 ts_args_type = "options: ShouldStopOptions",
                 ts_return_type = "Promise<ShouldStopResult>"
             )]
-            pub fn should_stop_async(&self, env: Env, options: Unknown) -> AsyncTask<ShouldStopTask> {
+            pub fn should_stop_async(&self, env: Env, options: Unknown) -> Result<Raw> {
                 self.s.should_stop_async(&env, options)
             }
 

@@ -17,7 +17,7 @@ use crate::{convert_arg, take_job};
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
 
 /// Largest accepted number of simulated steps (the result holds four arrays of this length).
-const MAX_STEPS: f64 = 100_000_000.0;
+const MAX_STEPS: f64 = 10_000_000.0;
 
 /// How the true rates of `simulate` change over the run.
 #[napi(object, object_to_js = false)]
@@ -39,7 +39,7 @@ pub struct SimulateOptions {
     /// True success rate of each arm, in [0, 1] (one per arm of the policy).
     #[napi(ts_type = "number[] | Float64Array")]
     pub rates: Numbers,
-    /// Number of steps (at most 1e8).
+    /// Number of steps (at most 1e7).
     pub steps: f64,
     /// Seed of the simulated rewards (the policy keeps its own random stream).
     #[napi(ts_type = "number | bigint")]
