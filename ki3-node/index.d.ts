@@ -339,7 +339,7 @@ export interface BernoulliTSOptions {
   /** Arm names (non-empty, unique), or a number of arms named "0", "1", ... */
   arms: string[] | number
   /** Beta(α, β) prior of every arm, default [1, 1]. */
-  prior?: Array<number>
+  prior?: number[]
   /**
    * Discount γ in (0, 1] (default 1): each update first decays every arm's statistics by γ,
    * for non-stationary arms (memory about 1 / (1 − γ) updates).
@@ -452,7 +452,7 @@ export interface GaussianTSOptions {
   /** Arm names (non-empty, unique), or a number of arms named "0", "1", ... */
   arms: string[] | number
   /** Normal–Inverse-Gamma prior [mean, kappa, alpha, beta] of every arm, default [0, 1, 1, 1]. */
-  prior?: Array<number>
+  prior?: number[]
   /** Discount γ in (0, 1] (default 1). */
   discount?: number
   /** Top-two Thompson sampling: `true` (β = 0.5) or β; default off. */

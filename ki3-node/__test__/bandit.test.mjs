@@ -342,6 +342,9 @@ test('bad input throws an Error and leaves toJson() unchanged', () => {
     [() => ts.updateBatch(['a'], [1]), 'rewards', 'Float64Array'],
     [() => ts.updateBatch(['a'], f64(1), f64(1, 2)), 'contexts', 'context-free'],
     [() => ts.updateBatch('a', f64(1)), 'arms'],
+    // Arrays with absurd lengths (holes) are read element by element, never reserved up front.
+    [() => ts.updateBatch(new Array(2 ** 32 - 1), f64(1)), 'arms', 'row 0', 'undefined'],
+    [() => ts.choose({ eligible: new Array(2 ** 32 - 1) }), 'eligible', 'row 0'],
     [() => ts.choose({ context: f64(1) }), 'context', 'context-free'],
     [() => ts.choose('a'), 'options', 'object'],
     [() => ts.choose({ n: '2' }), 'options.n'],
@@ -379,6 +382,8 @@ test('constructors reject bad options with Errors naming the option', () => {
     [{ arms: ['a', 1] }, 'options.arms', 'element 1'],
     [{ arms: 2e6 }, 'arms', 'at most'],
     [{ arms: ABCD, prior: [1] }, 'prior', '2 numbers'],
+    [{ arms: ABCD, prior: new Array(2 ** 32 - 1) }, 'options.prior', 'element 0'],
+    [{ arms: new Array(2 ** 32 - 1) }, 'options.arms', 'element 0'],
     [{ arms: ABCD, prior: [0, 1] }, 'alpha'],
     [{ arms: ABCD, prior: [1, Number.NaN] }, 'beta'],
     [{ arms: ABCD, discount: 0 }, 'discount'],
@@ -665,7 +670,9 @@ test('replay: offline evaluation on a uniform log, context-free and linear', () 
   assertThrowsNaming(() => ki3.replay(ts, { arms, rewards: rewards.subarray(1) }), 'rewards', 'length')
   assertThrowsNaming(() => ki3.replay(ts, { arms, rewards, contexts: lc }), 'contexts', 'context-free')
   assertThrowsNaming(() => ki3.replay(ts, { arms: new Uint32Array([7]), rewards: f64(1) }), 'arms', 'row 0')
-  assertThrowsNaming(() => ki3.replay(ts, { arms: [1, 2], rewards: f64(1, 1) }), 'log.arms')
+  assertThrowsNaming(() => ki3.replay(ts, { arms: [1, 2], rewards: f64(1, 1) }), 'log.arms', 'element 0')
+  assertThrowsNaming(() => ki3.replay(ts, { arms: new Array(2 ** 32 - 1), rewards: f64(1) }), 'log.arms', 'element 0')
+  assertThrowsNaming(() => ki3.simulate(ts, { rates: new Array(2 ** 32 - 1), steps: 1, seed: 1 }), 'options.rates', 'element 0')
   assertThrowsNaming(() => ki3.replay(ts, { arms: ['a'], rewards: f64(Number.NaN) }), 'rewards', 'row 0')
   assertThrowsNaming(() => ki3.replay(ts), 'log', 'object')
 })

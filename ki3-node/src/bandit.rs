@@ -170,14 +170,21 @@ impl FromNapiValue for TopTwo {
     }
 }
 
+/// Initial capacity for the elements of a JS array: its length can be anything up to 2^32 - 1
+/// (holes included), so reserving it up front could abort the process on allocation failure;
+/// a real array grows the vector as it is read.
+pub(crate) fn initial_capacity(len: u32) -> usize {
+    (len as usize).min(1 << 12)
+}
+
 /// Reads the strings of a JS array, naming the bad element.
 ///
 /// # Safety
 /// `env` and `v` must be live handles of the current call on the JS thread, `v` an array.
-unsafe fn string_list(env: sys::napi_env, v: sys::napi_value) -> Result<Vec<String>> {
+pub(crate) unsafe fn string_list(env: sys::napi_env, v: sys::napi_value) -> Result<Vec<String>> {
     let mut len = 0u32;
     check_status!(unsafe { sys::napi_get_array_length(env, v, &mut len) })?;
-    let mut out = Vec::with_capacity(len as usize);
+    let mut out = Vec::with_capacity(initial_capacity(len));
     for i in 0..len {
         let mut item = ptr::null_mut();
         check_status!(unsafe { sys::napi_get_element(env, v, i, &mut item) })?;
@@ -251,7 +258,7 @@ impl FromNapiValue for Numbers {
             Kind::Array => {
                 let mut len = 0u32;
                 check_status!(unsafe { sys::napi_get_array_length(env, v, &mut len) })?;
-                let mut out = Vec::with_capacity(len as usize);
+                let mut out = Vec::with_capacity(initial_capacity(len));
                 for i in 0..len {
                     let mut item = ptr::null_mut();
                     check_status!(unsafe { sys::napi_get_element(env, v, i, &mut item) })?;
@@ -600,7 +607,8 @@ pub struct BernoulliTSOptions {
     #[napi(ts_type = "string[] | number")]
     pub arms: ArmsSpec,
     /// Beta(α, β) prior of every arm, default [1, 1].
-    pub prior: Option<Vec<f64>>,
+    #[napi(ts_type = "number[]")]
+    pub prior: Option<Numbers>,
     /// Discount γ in (0, 1] (default 1): each update first decays every arm's statistics by γ,
     /// for non-stationary arms (memory about 1 / (1 − γ) updates).
     pub discount: Option<f64>,
@@ -628,7 +636,7 @@ impl BernoulliTSOptions {
         };
         let mut params = cb::BernoulliTsParams::default().options(common.build()?);
         if let Some(p) = &self.prior {
-            let [a, b] = prior_values::<2>(p, "[alpha, beta]")?;
+            let [a, b] = prior_values::<2>(&p.0, "[alpha, beta]")?;
             params = params.prior(a, b);
         }
         match &self.arms {
@@ -645,7 +653,8 @@ pub struct GaussianTSOptions {
     #[napi(ts_type = "string[] | number")]
     pub arms: ArmsSpec,
     /// Normal–Inverse-Gamma prior [mean, kappa, alpha, beta] of every arm, default [0, 1, 1, 1].
-    pub prior: Option<Vec<f64>>,
+    #[napi(ts_type = "number[]")]
+    pub prior: Option<Numbers>,
     /// Discount γ in (0, 1] (default 1).
     pub discount: Option<f64>,
     /// Top-two Thompson sampling: `true` (β = 0.5) or β; default off.
@@ -671,7 +680,7 @@ impl GaussianTSOptions {
         };
         let mut params = cb::GaussianTsParams::default().options(common.build()?);
         if let Some(p) = &self.prior {
-            let [m, k, a, b] = prior_values::<4>(p, "[mean, kappa, alpha, beta]")?;
+            let [m, k, a, b] = prior_values::<4>(&p.0, "[mean, kappa, alpha, beta]")?;
             params = params.prior(m, k, a, b);
         }
         match &self.arms {
@@ -1120,7 +1129,7 @@ impl<C: Core + 'static> Serving<C> {
             Kind::Array => {
                 // SAFETY: an array handle of this call's scope.
                 let list = unsafe { NameArray::from_napi_value(e, raw) }?;
-                let mut out = Vec::with_capacity(list.len as usize);
+                let mut out = Vec::with_capacity(initial_capacity(list.len));
                 for i in 0..list.len {
                     let row = i as usize;
                     let item = list.get(i)?;

@@ -8,7 +8,7 @@ use napi_derive::napi;
 use ndarray::ArrayView2;
 
 use crate::bandit::{
-    AnyPolicy, BernoulliTS, BernoulliTSOptions, GaussianTS, Integer, LinearTS, Numbers,
+    AnyPolicy, BernoulliTS, BernoulliTSOptions, GaussianTS, Integer, LinearTS, Numbers, string_list,
 };
 use crate::columns::{Float64Column, Kind, classify};
 use crate::error::{IntoNapi, bad_value, to_napi};
@@ -114,14 +114,7 @@ impl FromNapiValue for ArmColumn {
             Kind::Typed(TypedArrayType::Uint32) => Ok(ArmColumn::Indices(
                 unsafe { Uint32ArraySlice::from_napi_value(env, v) }?.to_vec(),
             )),
-            Kind::Array => match unsafe { Vec::<String>::from_napi_value(env, v) } {
-                Ok(names) => Ok(ArmColumn::Names(names)),
-                Err(_) => Err(Error::new(
-                    Status::InvalidArg,
-                    "expected arm names (string[]) or indices (Uint32Array), got an array with \
-                     an element that is not a string",
-                )),
-            },
+            Kind::Array => Ok(ArmColumn::Names(unsafe { string_list(env, v) }?)),
             kind => Err(Error::new(
                 Status::InvalidArg,
                 format!(
