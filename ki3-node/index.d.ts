@@ -10,6 +10,92 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Thompson sampling for rewards in [0, 1] (clicks, conversions; fractional rewards are
+ * allowed) with a Beta prior per arm.
+ */
+export declare class BernoulliTS {
+  /** A new policy; every arm starts at the prior. */
+  constructor(options: BernoulliTSOptions)
+  /**
+   * Thompson choice: one arm name, or `n` distinct names (best sampled value first)
+   * when `n > 1`. Untracked: learn with `update`. Same seed, same calls: same choices.
+   */
+  choose(options?: ChooseOptions | undefined | null): string | string[]
+  /**
+   * A tracked choice for delayed feedback: `{ id, arm }` (or `{ id, arms }` when
+   * `n > 1`). Pass `id` to `reward` within `pendingHorizon` later decisions.
+   */
+  decide(options?: ChooseOptions | undefined | null): BanditDecision
+  /**
+   * The reward of decision `id`: a number, or a Float64Array of one reward per arm of
+   * a slate. Throws (state unchanged) for an unknown, expired or already rewarded id
+   * or an invalid reward.
+   */
+  reward(id: number | bigint, value: number | Float64Array): void
+  /**
+   * Learns one observed reward of `arm` (a name, or an index into `arms`). `LinearTS`
+   * needs the context it was played in. On error the state is unchanged.
+   */
+  update(arm: string | number, reward: number, context?: Float64Array | undefined | null): void
+  /**
+   * Learns `rewards[i]` of `arms[i]` in order (names, or indices into `arms` as a
+   * Uint32Array); `LinearTS` takes `contexts`, row-major `arms.length × nFeatures`.
+   * All or nothing: everything is checked before anything is applied.
+   */
+  updateBatch(arms: string[] | Uint32Array, rewards: Float64Array, contexts?: Float64Array | undefined | null): void
+  /**
+   * Monte Carlo probability that each candidate arm is best, and its expected loss.
+   * Uses its own seed; the policy's random stream is untouched.
+   */
+  probBest(options?: ProbBestOptions | undefined | null): ProbBestResult
+  /** `probBest` on the libuv thread pool (works on a copy of the state). */
+  probBestAsync(options?: ProbBestOptions | undefined | null): Promise<ProbBestResult>
+  /** Posterior mean and central credible interval of every arm, as columns. */
+  summary(options?: BanditSummaryOptions | undefined | null): BanditSummary
+  /** `summary` on the libuv thread pool (works on a copy of the state). */
+  summaryAsync(options?: BanditSummaryOptions | undefined | null): Promise<BanditSummary>
+  /**
+   * The stopping rule over the active arms: stop when the best arm's `P(best)`
+   * exceeds `probBest` or its expected loss is below `expectedLoss`.
+   */
+  shouldStop(options: ShouldStopOptions): ShouldStopResult
+  /** `shouldStop` on the libuv thread pool (works on a copy of the state). */
+  shouldStopAsync(options: ShouldStopOptions): Promise<ShouldStopResult>
+  /** Adds an arm (prior as posterior) and returns its index in `arms`. */
+  addArm(name: string): number
+  /**
+   * Retires an arm (name or index): never chosen again; it keeps its index and
+   * statistics, and pending decisions on it can still be rewarded.
+   */
+  retireArm(arm: string | number): void
+  /** Every arm name, by index (retired arms included). */
+  get arms(): Array<string>
+  /** The names of the arms that can be chosen (not retired). */
+  get activeArms(): Array<string>
+  /** Number of rewards learnt so far. */
+  get nUpdates(): number
+  /** Number of decisions awaiting their reward (within the horizon). */
+  get pendingDecisions(): number
+  /** The id the next tracked decision will get. */
+  get nextDecisionId(): number | bigint
+  /**
+   * The whole state as JSON (parameters, statistics, pending decisions, random
+   * generator): the same format in Python, Node and Rust.
+   */
+  toJson(): string
+  /**
+   * Loads a state saved by `toJson` here, in Python or in Rust; it continues the same
+   * random stream (same decisions). Corrupt input or another kind throws.
+   */
+  static fromJson(json: string): BernoulliTS
+  /**
+   * Adds to this policy the updates `other` collected since their common snapshot
+   * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
+   */
+  merge(base: BernoulliTS, other: BernoulliTS): void
+}
+
+/**
  * A mergeable, serialisable feature state: feed it event chunks (`update`), combine states built
  * elsewhere (`merge`, `fromJson` of a state saved by Python, Node or Rust), and `finish` gives
  * exactly what `customerFeatures` gives on all the events at once.
@@ -37,6 +123,252 @@ export declare class FeatureAggregator {
   get nEvents(): number
   /** The time unit fixed by the first chunk ("D", "s", "ms", "us", "ns"); null before any chunk. */
   get timeUnit(): string | null
+}
+
+/**
+ * Thompson sampling for continuous rewards with unknown mean and variance per arm
+ * (Normal–Inverse-Gamma prior).
+ */
+export declare class GaussianTS {
+  /** A new policy; every arm starts at the prior. */
+  constructor(options: GaussianTSOptions)
+  /**
+   * Thompson choice: one arm name, or `n` distinct names (best sampled value first)
+   * when `n > 1`. Untracked: learn with `update`. Same seed, same calls: same choices.
+   */
+  choose(options?: ChooseOptions | undefined | null): string | string[]
+  /**
+   * A tracked choice for delayed feedback: `{ id, arm }` (or `{ id, arms }` when
+   * `n > 1`). Pass `id` to `reward` within `pendingHorizon` later decisions.
+   */
+  decide(options?: ChooseOptions | undefined | null): BanditDecision
+  /**
+   * The reward of decision `id`: a number, or a Float64Array of one reward per arm of
+   * a slate. Throws (state unchanged) for an unknown, expired or already rewarded id
+   * or an invalid reward.
+   */
+  reward(id: number | bigint, value: number | Float64Array): void
+  /**
+   * Learns one observed reward of `arm` (a name, or an index into `arms`). `LinearTS`
+   * needs the context it was played in. On error the state is unchanged.
+   */
+  update(arm: string | number, reward: number, context?: Float64Array | undefined | null): void
+  /**
+   * Learns `rewards[i]` of `arms[i]` in order (names, or indices into `arms` as a
+   * Uint32Array); `LinearTS` takes `contexts`, row-major `arms.length × nFeatures`.
+   * All or nothing: everything is checked before anything is applied.
+   */
+  updateBatch(arms: string[] | Uint32Array, rewards: Float64Array, contexts?: Float64Array | undefined | null): void
+  /**
+   * Monte Carlo probability that each candidate arm is best, and its expected loss.
+   * Uses its own seed; the policy's random stream is untouched.
+   */
+  probBest(options?: ProbBestOptions | undefined | null): ProbBestResult
+  /** `probBest` on the libuv thread pool (works on a copy of the state). */
+  probBestAsync(options?: ProbBestOptions | undefined | null): Promise<ProbBestResult>
+  /** Posterior mean and central credible interval of every arm, as columns. */
+  summary(options?: BanditSummaryOptions | undefined | null): BanditSummary
+  /** `summary` on the libuv thread pool (works on a copy of the state). */
+  summaryAsync(options?: BanditSummaryOptions | undefined | null): Promise<BanditSummary>
+  /**
+   * The stopping rule over the active arms: stop when the best arm's `P(best)`
+   * exceeds `probBest` or its expected loss is below `expectedLoss`.
+   */
+  shouldStop(options: ShouldStopOptions): ShouldStopResult
+  /** `shouldStop` on the libuv thread pool (works on a copy of the state). */
+  shouldStopAsync(options: ShouldStopOptions): Promise<ShouldStopResult>
+  /** Adds an arm (prior as posterior) and returns its index in `arms`. */
+  addArm(name: string): number
+  /**
+   * Retires an arm (name or index): never chosen again; it keeps its index and
+   * statistics, and pending decisions on it can still be rewarded.
+   */
+  retireArm(arm: string | number): void
+  /** Every arm name, by index (retired arms included). */
+  get arms(): Array<string>
+  /** The names of the arms that can be chosen (not retired). */
+  get activeArms(): Array<string>
+  /** Number of rewards learnt so far. */
+  get nUpdates(): number
+  /** Number of decisions awaiting their reward (within the horizon). */
+  get pendingDecisions(): number
+  /** The id the next tracked decision will get. */
+  get nextDecisionId(): number | bigint
+  /**
+   * The whole state as JSON (parameters, statistics, pending decisions, random
+   * generator): the same format in Python, Node and Rust.
+   */
+  toJson(): string
+  /**
+   * Loads a state saved by `toJson` here, in Python or in Rust; it continues the same
+   * random stream (same decisions). Corrupt input or another kind throws.
+   */
+  static fromJson(json: string): GaussianTS
+  /**
+   * Adds to this policy the updates `other` collected since their common snapshot
+   * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
+   */
+  merge(base: GaussianTS, other: GaussianTS): void
+}
+
+/**
+ * Contextual linear Thompson sampling: one Bayesian ridge regression of the reward on the
+ * context per arm. Every choice, decision, update and insight takes a context
+ * (`Float64Array` of length `nFeatures`).
+ */
+export declare class LinearTS {
+  /** A new policy; every arm starts at the prior. */
+  constructor(options: LinearTSOptions)
+  /** Length of the context vectors. */
+  get nFeatures(): number
+  /**
+   * Thompson choice: one arm name, or `n` distinct names (best sampled value first)
+   * when `n > 1`. Untracked: learn with `update`. Same seed, same calls: same choices.
+   */
+  choose(options?: ChooseOptions | undefined | null): string | string[]
+  /**
+   * A tracked choice for delayed feedback: `{ id, arm }` (or `{ id, arms }` when
+   * `n > 1`). Pass `id` to `reward` within `pendingHorizon` later decisions.
+   */
+  decide(options?: ChooseOptions | undefined | null): BanditDecision
+  /**
+   * The reward of decision `id`: a number, or a Float64Array of one reward per arm of
+   * a slate. Throws (state unchanged) for an unknown, expired or already rewarded id
+   * or an invalid reward.
+   */
+  reward(id: number | bigint, value: number | Float64Array): void
+  /**
+   * Learns one observed reward of `arm` (a name, or an index into `arms`). `LinearTS`
+   * needs the context it was played in. On error the state is unchanged.
+   */
+  update(arm: string | number, reward: number, context?: Float64Array | undefined | null): void
+  /**
+   * Learns `rewards[i]` of `arms[i]` in order (names, or indices into `arms` as a
+   * Uint32Array); `LinearTS` takes `contexts`, row-major `arms.length × nFeatures`.
+   * All or nothing: everything is checked before anything is applied.
+   */
+  updateBatch(arms: string[] | Uint32Array, rewards: Float64Array, contexts?: Float64Array | undefined | null): void
+  /**
+   * Monte Carlo probability that each candidate arm is best, and its expected loss.
+   * Uses its own seed; the policy's random stream is untouched.
+   */
+  probBest(options?: ProbBestOptions | undefined | null): ProbBestResult
+  /** `probBest` on the libuv thread pool (works on a copy of the state). */
+  probBestAsync(options?: ProbBestOptions | undefined | null): Promise<ProbBestResult>
+  /** Posterior mean and central credible interval of every arm, as columns. */
+  summary(options?: BanditSummaryOptions | undefined | null): BanditSummary
+  /** `summary` on the libuv thread pool (works on a copy of the state). */
+  summaryAsync(options?: BanditSummaryOptions | undefined | null): Promise<BanditSummary>
+  /**
+   * The stopping rule over the active arms: stop when the best arm's `P(best)`
+   * exceeds `probBest` or its expected loss is below `expectedLoss`.
+   */
+  shouldStop(options: ShouldStopOptions): ShouldStopResult
+  /** `shouldStop` on the libuv thread pool (works on a copy of the state). */
+  shouldStopAsync(options: ShouldStopOptions): Promise<ShouldStopResult>
+  /** Adds an arm (prior as posterior) and returns its index in `arms`. */
+  addArm(name: string): number
+  /**
+   * Retires an arm (name or index): never chosen again; it keeps its index and
+   * statistics, and pending decisions on it can still be rewarded.
+   */
+  retireArm(arm: string | number): void
+  /** Every arm name, by index (retired arms included). */
+  get arms(): Array<string>
+  /** The names of the arms that can be chosen (not retired). */
+  get activeArms(): Array<string>
+  /** Number of rewards learnt so far. */
+  get nUpdates(): number
+  /** Number of decisions awaiting their reward (within the horizon). */
+  get pendingDecisions(): number
+  /** The id the next tracked decision will get. */
+  get nextDecisionId(): number | bigint
+  /**
+   * The whole state as JSON (parameters, statistics, pending decisions, random
+   * generator): the same format in Python, Node and Rust.
+   */
+  toJson(): string
+  /**
+   * Loads a state saved by `toJson` here, in Python or in Rust; it continues the same
+   * random stream (same decisions). Corrupt input or another kind throws.
+   */
+  static fromJson(json: string): LinearTS
+  /**
+   * Adds to this policy the updates `other` collected since their common snapshot
+   * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
+   */
+  merge(base: LinearTS, other: LinearTS): void
+}
+
+/** A tracked decision: pass `id` to `reward` when the outcome is known. */
+export interface BanditDecision {
+  /** Decision id (a number; a bigint only above 2^53 - 1). */
+  id: number | bigint
+  /** The arm to play (single-arm decisions). */
+  arm?: string
+  /** The slate, best sampled value first (when `n > 1`). */
+  arms?: Array<string>
+}
+
+/** Posterior summary, one entry per arm (retired arms included), in `arms` order. */
+export interface BanditSummary {
+  /** Arm names. */
+  arm: Array<string>
+  /** False for retired arms. */
+  active: Array<boolean>
+  /** Effective number of observations (discounted when `discount < 1`). */
+  n: Float64Array
+  /** Posterior mean of the arm's expected reward (`LinearTS`: for the context). */
+  mean: Float64Array
+  /** Lower end of the central credible interval. */
+  lower: Float64Array
+  /** Upper end of the central credible interval. */
+  upper: Float64Array
+}
+
+/** Options of `summary`. */
+export interface BanditSummaryOptions {
+  /** Credible level of the central interval, in (0, 1) (default 0.95). */
+  level?: number
+  /** `LinearTS` only (required there): the context the expected rewards are for. */
+  context?: Float64Array
+}
+
+/** Options of `new BernoulliTS(...)`. */
+export interface BernoulliTSOptions {
+  /** Arm names (non-empty, unique), or a number of arms named "0", "1", ... */
+  arms: string[] | number
+  /** Beta(α, β) prior of every arm, default [1, 1]. */
+  prior?: number[]
+  /**
+   * Discount γ in (0, 1] (default 1): each update first decays every arm's statistics by γ,
+   * for non-stationary arms (memory about 1 / (1 − γ) updates).
+   */
+  discount?: number
+  /**
+   * Top-two Thompson sampling: `true` (β = 0.5) or the probability β of playing the sampled
+   * best arm; default off.
+   */
+  topTwo?: boolean | number
+  /** Bound on the top-two redraws (default 100). */
+  topTwoMaxResamples?: number
+  /** Seed of the policy's random stream (default 0); saved in `toJson`. */
+  seed?: number | bigint
+  /** A decision can be rewarded until this many later decisions exist (default 10,000). */
+  pendingHorizon?: number
+}
+
+/** Options of `choose` and `decide`. */
+export interface ChooseOptions {
+  /**
+   * Number of distinct arms to choose (a slate), default 1. Above 1 the result is an array of
+   * names ordered by their sampled value, best first.
+   */
+  n?: number
+  /** Candidate arms: distinct names of active arms (default: every active arm). */
+  eligible?: string[]
+  /** `LinearTS` only (and required there): the context, a Float64Array of length `nFeatures`. */
+  context?: Float64Array
 }
 
 /**
@@ -115,6 +447,24 @@ export interface FinishOptions {
   families?: Array<string>
 }
 
+/** Options of `new GaussianTS(...)`. */
+export interface GaussianTSOptions {
+  /** Arm names (non-empty, unique), or a number of arms named "0", "1", ... */
+  arms: string[] | number
+  /** Normal–Inverse-Gamma prior [mean, kappa, alpha, beta] of every arm, default [0, 1, 1, 1]. */
+  prior?: number[]
+  /** Discount γ in (0, 1] (default 1). */
+  discount?: number
+  /** Top-two Thompson sampling: `true` (β = 0.5) or β; default off. */
+  topTwo?: boolean | number
+  /** Bound on the top-two redraws (default 100). */
+  topTwoMaxResamples?: number
+  /** Seed of the policy's random stream (default 0). */
+  seed?: number | bigint
+  /** A decision can be rewarded until this many later decisions exist (default 10,000). */
+  pendingHorizon?: number
+}
+
 /**
  * Training-set features: row i holds the features of `labels.customer[i]` as of
  * `labels.labelTime[i]`, from that customer's events at or before that time only.
@@ -143,6 +493,100 @@ export interface LabelColumns {
   customer: BigUint64Array | BigInt64Array | Uint32Array | Int32Array | Float64Array | string[]
   /** Label times, integers in `timeUnit`. */
   labelTime: BigInt64Array | Float64Array
+}
+
+/** Options of `new LinearTS(...)`. */
+export interface LinearTSOptions {
+  /** Arm names (non-empty, unique), or a number of arms named "0", "1", ... */
+  arms: string[] | number
+  /** Length of the context vectors (1..=4096). */
+  nFeatures: number
+  /** Ridge λ > 0: prior precision λI of every arm's coefficients (default 1). */
+  ridge?: number
+  /** Noise scale v > 0 of the posterior, near the reward noise sd (default 1). */
+  noise?: number
+  /** Discount γ in (0, 1] (default 1). */
+  discount?: number
+  /** Top-two Thompson sampling: `true` (β = 0.5) or β; default off. */
+  topTwo?: boolean | number
+  /** Bound on the top-two redraws (default 100). */
+  topTwoMaxResamples?: number
+  /** Seed of the policy's random stream (default 0). */
+  seed?: number | bigint
+  /** A decision can be rewarded until this many later decisions exist (default 10,000). */
+  pendingHorizon?: number
+}
+
+/** Options of `probBest`. */
+export interface ProbBestOptions {
+  /** Number of joint posterior draws (default 10,000). */
+  draws?: number
+  /** Seed of the Monte Carlo draws (default 0); the policy's own random stream is not touched. */
+  seed?: number | bigint
+  /** Candidate arms (default: every active arm). */
+  eligible?: string[]
+  /** `LinearTS` only (required there): the context. */
+  context?: Float64Array
+}
+
+/**
+ * Monte Carlo probability of being best and expected loss `E[max_j θ_j − θ_arm]` per
+ * candidate arm.
+ */
+export interface ProbBestResult {
+  /** The candidate arms. */
+  arms: Array<string>
+  /** `P(arm is best)`, aligned with `arms` (sums to 1). */
+  probBest: Float64Array
+  /** Expected loss of committing to the arm now, aligned with `arms`. */
+  expectedLoss: Float64Array
+  /** Number of draws used. */
+  draws: number
+}
+
+/** How the true rates of `simulate` change over the run. */
+export interface RateDrift {
+  /**
+   * "switch": the rates become `rates` from step `at` (0-based) on; "linear": they move
+   * linearly from the initial rates at step 0 to `rates` at the last step.
+   */
+  kind: 'switch' | 'linear'
+  /** First step with the new rates ("switch" only). */
+  at?: number
+  /** The new rates, one per arm. */
+  rates: number[] | Float64Array
+}
+
+/**
+ * Offline replay evaluation (Li et al. 2011) of a copy of the policy on a log of uniformly
+ * random decisions: an event counts, and the policy learns it, when the policy picks the
+ * logged arm. The policy passed in is not changed.
+ */
+export declare function replay(policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog): ReplayResult
+
+/** `replay` off the event loop (every error rejects the promise). */
+export declare function replayAsync(policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog): Promise<ReplayResult>
+
+/** A log of uniformly random decisions for `replay`. */
+export interface ReplayLog {
+  /** The logged arm of each event: names, or indices into the policy's `arms`. */
+  arms: string[] | Uint32Array
+  /** The logged reward of each event. */
+  rewards: Float64Array
+  /** `LinearTS`: the contexts, row-major `events × nFeatures`. */
+  contexts?: Float64Array
+}
+
+/** Offline replay estimate of the policy's per-step reward. */
+export interface ReplayResult {
+  /** Number of logged events. */
+  events: number
+  /** Events where the policy chose the logged arm (the evaluation sample). */
+  matched: number
+  /** Mean reward over the matched events (null when none matched). */
+  meanReward: number | null
+  /** Its standard error (null below two matches). */
+  stdError: number | null
 }
 
 /** Options of `rfmSummary`. */
@@ -248,6 +692,74 @@ export interface ShopResult {
   channelNames: Array<string>
   /** Names of the category codes. */
   categoryNames: Array<string>
+}
+
+/**
+ * Options of `shouldStop`: stop when the best arm's `P(best) > probBest` or its expected loss
+ * `< expectedLoss` (at least one threshold).
+ */
+export interface ShouldStopOptions {
+  /** Threshold on the best arm's probability of being best, in (0, 1). */
+  probBest?: number
+  /** Threshold on the best arm's expected loss (reward units), >= 0. */
+  expectedLoss?: number
+  /** Number of joint posterior draws (default 10,000). */
+  draws?: number
+  /** Seed of the Monte Carlo draws (default 0). */
+  seed?: number | bigint
+  /** `LinearTS` only (required there): the context. */
+  context?: Float64Array
+}
+
+/** The stopping rule's verdict. */
+export interface ShouldStopResult {
+  /** True when a threshold is met. */
+  stop: boolean
+  /** The arm with the highest probability of being best. */
+  bestArm: string
+  /** Its probability of being best. */
+  probBest: number
+  /** Its expected loss. */
+  expectedLoss: number
+}
+
+/**
+ * Runs a copy of the policy (a `BernoulliTS` / `GaussianTS`, or `BernoulliTS` options) for
+ * `steps` steps on Bernoulli arms with known rates: at each step it chooses, a 0/1 reward is
+ * drawn, and it learns. The policy passed in is not changed.
+ */
+export declare function simulate(policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions): SimulationResult
+
+/** `simulate` off the event loop (every error rejects the promise). */
+export declare function simulateAsync(policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions): Promise<SimulationResult>
+
+/** Options of `simulate`. */
+export interface SimulateOptions {
+  /** True success rate of each arm, in [0, 1] (one per arm of the policy). */
+  rates: number[] | Float64Array
+  /** Number of steps (at most 1e7). */
+  steps: number
+  /** Seed of the simulated rewards (the policy keeps its own random stream). */
+  seed: number | bigint
+  /** Drift of the true rates (default: fixed rates). */
+  drift?: RateDrift
+}
+
+/**
+ * One simulated run: per step, the arm played (index into `arms`), the 0/1 reward and the
+ * cumulative pseudo-regret of the policy and of uniform allocation.
+ */
+export interface SimulationResult {
+  /** The policy's arm names (`choices` index them). */
+  arms: Array<string>
+  /** The arm played at each step. */
+  choices: Uint32Array
+  /** The observed reward (0 or 1) at each step. */
+  rewards: Float64Array
+  /** Cumulative pseudo-regret `Σ (max_a p_a − p_played)` after each step. */
+  regret: Float64Array
+  /** Cumulative expected regret of uniform allocation after each step. */
+  uniformRegret: Float64Array
 }
 
 /**

@@ -835,14 +835,21 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.BernoulliTS = nativeBinding.BernoulliTS
 module.exports.FeatureAggregator = nativeBinding.FeatureAggregator
+module.exports.GaussianTS = nativeBinding.GaussianTS
+module.exports.LinearTS = nativeBinding.LinearTS
 module.exports.customerFeatures = nativeBinding.customerFeatures
 module.exports.customerFeaturesAsync = nativeBinding.customerFeaturesAsync
 module.exports.historicalFeatures = nativeBinding.historicalFeatures
 module.exports.historicalFeaturesAsync = nativeBinding.historicalFeaturesAsync
+module.exports.replay = nativeBinding.replay
+module.exports.replayAsync = nativeBinding.replayAsync
 module.exports.rfmScores = nativeBinding.rfmScores
 module.exports.rfmScoresAsync = nativeBinding.rfmScoresAsync
 module.exports.rfmSummary = nativeBinding.rfmSummary
 module.exports.rfmSummaryAsync = nativeBinding.rfmSummaryAsync
+module.exports.simulate = nativeBinding.simulate
+module.exports.simulateAsync = nativeBinding.simulateAsync
 module.exports.syntheticShop = nativeBinding.syntheticShop
 module.exports.syntheticShopAsync = nativeBinding.syntheticShopAsync

@@ -20,7 +20,7 @@ use crate::error::bad_value;
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
 
 /// What a JS value is, for column dispatch and error messages.
-enum Kind {
+pub(crate) enum Kind {
     Typed(TypedArrayType),
     Array,
     Other(String),
@@ -30,7 +30,7 @@ enum Kind {
 ///
 /// # Safety
 /// `env` and `v` must be live handles of the current call on the JS thread.
-unsafe fn classify(env: sys::napi_env, v: sys::napi_value) -> Result<Kind> {
+pub(crate) unsafe fn classify(env: sys::napi_env, v: sys::napi_value) -> Result<Kind> {
     let mut is_typed = false;
     check_status!(unsafe { sys::napi_is_typedarray(env, v, &mut is_typed) })?;
     if is_typed {
@@ -46,7 +46,7 @@ unsafe fn classify(env: sys::napi_env, v: sys::napi_value) -> Result<Kind> {
     Ok(Kind::Other(format!("{ty:?}").to_lowercase()))
 }
 
-fn describe(kind: &Kind) -> String {
+pub(crate) fn describe(kind: &Kind) -> String {
     match kind {
         Kind::Typed(TypedArrayType::Unknown) => "a typed array of another type".into(),
         Kind::Typed(t) => format!("{}Array", t.as_ref()),

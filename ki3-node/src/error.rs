@@ -23,6 +23,16 @@ fn node_name(name: &str) -> String {
         "t" => "T",
         "n_customers" => "nCustomers",
         "events_per_customer" => "eventsPerCustomer",
+        // bandits
+        "dim" | "context_dim" => "nFeatures",
+        "decision_id" => "id",
+        "top_two" => "topTwo",
+        "top_two_max_resamples" => "topTwoMaxResamples",
+        "pending_horizon" => "pendingHorizon",
+        "n_arms" | "arm_names" => "arms",
+        "prob_best" => "probBest",
+        "expected_loss" => "expectedLoss",
+        "k" => "n",
         other => other,
     }
     .to_string()

@@ -5,6 +5,8 @@
 //! * `features`: `customerFeatures`, `historicalFeatures`, `FeatureAggregator`.
 //! * `rfm`: `rfmSummary`, `rfmScores`.
 //! * `data`: `syntheticShop`.
+//! * `bandit`: `BernoulliTS`, `GaussianTS`, `LinearTS` (Thompson sampling for serving).
+//! * `bandit_eval`: `simulate`, `replay`.
 //!
 //! Every `...Async` function copies its inputs, runs on the libuv thread pool (`AsyncTask`) and
 //! reports every error, argument type errors included, by rejecting its promise.
@@ -16,6 +18,8 @@
 
 use napi::bindgen_prelude::*;
 
+mod bandit;
+mod bandit_eval;
 mod columns;
 mod data;
 mod error;
