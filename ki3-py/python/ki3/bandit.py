@@ -29,13 +29,16 @@ import copy as _copy
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from . import _ki3
 from ._errors import InvalidInputError
 from ._frame import as_column, pandas
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "DEFAULT_SEED",
@@ -51,8 +54,6 @@ __all__ = [
 #: Seed used when ``seed=None``.
 DEFAULT_SEED = 0
 _U64_MAX = 2**64 - 1
-
-_B = TypeVar("_B", bound="_Bandit")
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ class _Bandit:
     _native: Any
 
     @classmethod
-    def _wrap(cls: type[_B], native: Any) -> _B:
+    def _wrap(cls, native: Any) -> Self:
         obj = cls.__new__(cls)
         obj._native = native
         return obj
@@ -356,7 +357,7 @@ class _Bandit:
         """Names of every arm, retired ones included (the order of the saved state)."""
         return list(self._native.arm_names)
 
-    def add_arm(self: _B, name: str) -> _B:
+    def add_arm(self, name: str) -> Self:
         """Adds an arm with the prior as its posterior.
 
         Returns
@@ -366,7 +367,7 @@ class _Bandit:
         self._native.add_arm(_arm(name))
         return self
 
-    def retire_arm(self: _B, name: str) -> _B:
+    def retire_arm(self, name: str) -> Self:
         """Retires an arm: never chosen again; its statistics stay and late rewards still count.
 
         Returns
@@ -473,7 +474,7 @@ class _Bandit:
 
     # --- learning ----------------------------------------------------------------------------
 
-    def update(self: _B, arm: str, reward: float, context: Any = None) -> _B:
+    def update(self, arm: str, reward: float, context: Any = None) -> Self:
         """Observes ``reward`` for ``arm`` (played in ``context`` for :class:`LinearTS`).
 
         Returns
@@ -487,7 +488,7 @@ class _Bandit:
             self._native.update(_arm(arm), x, _real(reward, "reward"))
         return self
 
-    def update_batch(self: _B, arms: Any, rewards: Any, contexts: Any = None) -> _B:
+    def update_batch(self, arms: Any, rewards: Any, contexts: Any = None) -> Self:
         """Observes ``rewards[i]`` for ``arms[i]``, in order; all or nothing.
 
         Parameters
@@ -617,7 +618,7 @@ class _Bandit:
         return str(self._native.to_json())
 
     @classmethod
-    def from_json(cls: type[_B], text: str) -> _B:
+    def from_json(cls, text: str) -> Self:
         """Loads a state written by :meth:`to_json` (here, in Node or in Rust).
 
         Raises
@@ -637,7 +638,7 @@ class _Bandit:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
 
-    def merge(self: _B, base: _B, other: _B) -> _B:
+    def merge(self, base: Self, other: Self) -> Self:
         """Adds the updates ``other`` collected since the common snapshot ``base`` (a copy,
         ``to_json`` or pickle taken before both replicas diverged). Needs ``discount=1``.
 
@@ -653,14 +654,14 @@ class _Bandit:
         self._native.merge(base._native, other._native)
         return self
 
-    def copy(self: _B) -> _B:
+    def copy(self) -> Self:
         """An independent copy (same state, same next decisions)."""
         return self._wrap(_copy.copy(self._native))
 
-    def __copy__(self: _B) -> _B:
+    def __copy__(self) -> Self:
         return self.copy()
 
-    def __deepcopy__(self: _B, memo: dict[int, Any]) -> _B:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         return self.copy()
 
     def __getstate__(self) -> dict[str, Any]:
