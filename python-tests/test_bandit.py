@@ -353,6 +353,28 @@ def test_update_batch_inputs_equal_sequential_updates():
     assert BernoulliTS(ARMS).update_batch([], []).n_updates == 0
 
 
+def test_update_batch_unicode_names_strided_and_many_arms():
+    names = ["café", "🙂", "b", "long name with spaces", "ü" * 30]
+    rng = np.random.default_rng(4)
+    arms = rng.choice(np.array(names), 400)
+    rewards = rng.random(400)
+    one = BernoulliTS(names)
+    for a, r in zip(arms, rewards):
+        one.update(str(a), r)
+    for col in (arms, arms.astype(object), pd.Series(arms.tolist())):
+        assert BernoulliTS(names).update_batch(col, rewards).to_json() == one.to_json()
+    strided = np.repeat(arms, 2)[::2]
+    assert not strided.flags.c_contiguous
+    assert BernoulliTS(names).update_batch(strided, rewards).to_json() == one.to_json()
+    with pytest.raises(ki3.InvalidInputError, match="row 1: unknown arm .caf."):
+        BernoulliTS(names).update_batch(np.array(["b", "caf", "b"]), [1.0, 1.0, 1.0])
+    many = [f"arm{i}" for i in range(1000)]
+    picks = rng.choice(np.array(many), 5000)
+    ts = BernoulliTS(many).update_batch(picks, np.ones(5000))
+    counts = pd.Series(picks).value_counts()
+    assert ts.summary()["n"].loc[counts.index].tolist() == counts.astype(float).tolist()
+
+
 def test_linear_batch_equals_sequential_and_accepts_frames():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(200, 3))

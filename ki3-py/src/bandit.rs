@@ -7,6 +7,8 @@
 //! while holding it, so the two locks cannot deadlock. Arms are addressed by name here; the
 //! Python layer maps batch columns of names to indices (`arm_index`) once per distinct name.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ki3_core::Ki3Error;
@@ -44,20 +46,6 @@ fn detached<T: Send, R: Send>(
     f: impl FnOnce(&mut T) -> R + Send,
 ) -> R {
     py.detach(|| f(&mut lock(m)))
-}
-
-/// Non-negative arm indices as `usize`.
-fn indices(arms: &[i64]) -> CoreResult<Vec<usize>> {
-    arms.iter()
-        .enumerate()
-        .map(|(i, &a)| {
-            usize::try_from(a).map_err(|_| Ki3Error::InvalidValue {
-                arg: "arms".into(),
-                index: i,
-                reason: format!("negative arm index {a}"),
-            })
-        })
-        .collect()
 }
 
 /// Names of arm indices.
@@ -153,6 +141,76 @@ fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Dri
             format!("unknown drift {other:?}; use \"switch\" or \"linear\""),
         )),
     }
+}
+
+/// A multiply-rotate hasher (FxHash) for the arm-name lookups of `arm_indices`: arm names are
+/// the caller's own short strings, so a fast non-keyed hash is fine.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+}
+
+/// Indices into `names` of a numpy fixed-width unicode column (`dtype "<U{w}"`, viewed as a
+/// C-contiguous `n × w` array of UCS-4 code points, NUL-padded). An unknown name is an error
+/// naming its row.
+#[pyfunction]
+pub fn arm_indices<'py>(
+    py: Python<'py>,
+    names: Vec<String>,
+    chars: PyReadonlyArray2<'py, u32>,
+) -> PyResult<Bound<'py, PyArray1<usize>>> {
+    let (rows, width) = chars.as_array().dim();
+    let flat = chars
+        .as_slice()
+        .map_err(|_| invalid("arms", "array must be contiguous"))?;
+    let codes = py.detach(|| {
+        let keys: Vec<Vec<u32>> = names
+            .iter()
+            .map(|n| n.chars().map(u32::from).collect())
+            .collect();
+        let index: HashMap<&[u32], usize, BuildHasherDefault<FastHasher>> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_slice(), i))
+            .collect();
+        let mut out = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let row = &flat[i * width..(i + 1) * width];
+            let name = &row[..row.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)];
+            match index.get(name) {
+                Some(&code) => out.push(code),
+                None => {
+                    let name: String = name
+                        .iter()
+                        .map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))
+                        .collect();
+                    return Err(Ki3Error::InvalidValue {
+                        arg: "arms".into(),
+                        index: i,
+                        reason: format!("unknown arm {name:?}"),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    });
+    Ok(codes.map_err(to_pyerr)?.into_pyarray(py))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,14 +409,13 @@ macro_rules! context_free_class {
             fn update_batch(
                 &self,
                 py: Python<'_>,
-                arms: PyReadonlyArray1<'_, i64>,
+                arms: PyReadonlyArray1<'_, usize>,
                 rewards: PyReadonlyArray1<'_, f64>,
             ) -> PyResult<()> {
                 let arms = slice(&arms, "arms")?;
                 let rewards = slice(&rewards, "rewards")?;
                 detached(py, &self.inner, |ts| {
-                    let arms = indices(arms)?;
-                    ts.update_batch(&arms, rewards)
+                    ts.update_batch(arms, rewards)
                 })
                 .map_err(to_pyerr)
             }
@@ -517,14 +574,13 @@ macro_rules! context_free_class {
             fn replay(
                 &self,
                 py: Python<'_>,
-                arms: PyReadonlyArray1<'_, i64>,
+                arms: PyReadonlyArray1<'_, usize>,
                 rewards: PyReadonlyArray1<'_, f64>,
             ) -> PyResult<ReplayOut> {
                 let arms = slice(&arms, "arms")?;
                 let rewards = slice(&rewards, "rewards")?;
                 detached(py, &self.inner, |ts| {
-                    let arms = indices(arms)?;
-                    replay(ts, &arms, rewards, None)
+                    replay(ts, arms, rewards, None)
                 })
                 .map(replay_out)
                 .map_err(to_pyerr)
@@ -719,7 +775,7 @@ impl PyLinearTs {
     fn update_batch(
         &self,
         py: Python<'_>,
-        arms: PyReadonlyArray1<'_, i64>,
+        arms: PyReadonlyArray1<'_, usize>,
         contexts: PyReadonlyArray2<'_, f64>,
         rewards: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<()> {
@@ -727,8 +783,7 @@ impl PyLinearTs {
         let rewards = slice(&rewards, "rewards")?;
         let contexts = contexts.as_array();
         detached(py, &self.inner, |ts| {
-            let arms = indices(arms)?;
-            ts.update_batch(&arms, contexts, rewards)
+            ts.update_batch(arms, contexts, rewards)
         })
         .map_err(to_pyerr)
     }
@@ -888,7 +943,7 @@ impl PyLinearTs {
     fn replay(
         &self,
         py: Python<'_>,
-        arms: PyReadonlyArray1<'_, i64>,
+        arms: PyReadonlyArray1<'_, usize>,
         rewards: PyReadonlyArray1<'_, f64>,
         contexts: PyReadonlyArray2<'_, f64>,
     ) -> PyResult<ReplayOut> {
@@ -896,8 +951,7 @@ impl PyLinearTs {
         let rewards = slice(&rewards, "rewards")?;
         let contexts = contexts.as_array();
         detached(py, &self.inner, |ts| {
-            let arms = indices(arms)?;
-            replay(ts, &arms, rewards, Some(contexts))
+            replay(ts, arms, rewards, Some(contexts))
         })
         .map(replay_out)
         .map_err(to_pyerr)

@@ -169,17 +169,29 @@ def _rewards(values: Any) -> np.ndarray:
 
 
 def _arm_codes(native: Any, arms: Any) -> np.ndarray:
-    """Arm indices (int64) of a column of arm names, each distinct name looked up once."""
+    """Arm indices (``numpy.uintp``, what the native ``update_batch`` borrows) of a column of
+    arm names.
+
+    numpy unicode arrays are looked up natively row by row; anything else is factorised first
+    (Categoricals for free), so each distinct name is looked up once.
+    """
+    pd = pandas()
+    if pd is not None and isinstance(arms, pd.Categorical):
+        arms = pd.Series(arms, copy=False)
     col = as_column(arms, "arms")
     if len(col) == 0:
-        return np.zeros(0, dtype=np.int64)
-    pd = pandas()
+        return np.zeros(0, dtype=np.uintp)
+    if isinstance(col, np.ndarray) and col.dtype.kind == "U":
+        col = np.ascontiguousarray(col)
+        width = col.dtype.itemsize // 4
+        chars = col.view(np.uint32).reshape(len(col), width)
+        return np.asarray(_ki3.arm_indices(native.arm_names, chars))
     codes, uniques = pd.factorize(col)
     codes = np.asarray(codes, dtype=np.int64)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
         raise InvalidInputError(f"arms: missing value at row {row}")
-    lookup = np.empty(len(uniques), dtype=np.int64)
+    lookup = np.empty(len(uniques), dtype=np.uintp)
     for i, name in enumerate(np.asarray(uniques, dtype=object).tolist()):
         if not isinstance(name, str):
             row = int(np.argmax(codes == i))
@@ -190,7 +202,9 @@ def _arm_codes(native: Any, arms: Any) -> np.ndarray:
             lookup[i] = native.arm_index(name)
         except InvalidInputError:
             row = int(np.argmax(codes == i))
-            raise InvalidInputError(f"arms: unknown arm {name!r} at row {row}") from None
+            raise InvalidInputError(
+                f"arms: invalid value at row {row}: unknown arm {name!r}"
+            ) from None
     return lookup[codes]
 
 
