@@ -549,6 +549,25 @@ def test_concurrent_updates_add_up_exactly():
     np.testing.assert_allclose(successes, want, rtol=0, atol=1e-9)
 
 
+def test_concurrent_choices_with_many_arms():
+    # Above 64 arms a choice releases the GIL while it samples: same exact bookkeeping.
+    arms = [f"arm{i}" for i in range(100)]
+    ts = BernoulliTS(arms, seed=3)
+
+    def work(t: int) -> None:
+        for _ in range(500):
+            did, _ = ts.decide()
+            ts.update(ts.choose(eligible=arms[t::8]), 1.0)
+            ts.reward(did, 0.0)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
+    assert ts.n_updates == 8 * 500 * 2 and ts.pending_decisions == 0
+    summary = ts.summary()
+    assert summary["n"].sum() == 8000
+    assert (summary["mean"] * (summary["n"] + 2) - 1).sum() == pytest.approx(4000)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_concurrent_decide_and_reward(kind):
     ts = make(kind, seed=2)

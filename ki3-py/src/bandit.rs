@@ -39,6 +39,28 @@ fn quick<T: Send, R: Send>(py: Python<'_>, m: &Mutex<T>, f: impl FnOnce(&mut T) 
     }
 }
 
+/// Most arms for which a Thompson choice runs attached (a draw per arm: beyond this, the GIL is
+/// released).
+const ATTACHED_ARMS: usize = 64;
+
+/// Runs a choice `f` on a context-free policy: like [`quick`] for up to [`ATTACHED_ARMS`] arms,
+/// detached beyond.
+fn sampled<M: ArmModel, R: Send>(
+    py: Python<'_>,
+    m: &Mutex<ContextFreeTs<M>>,
+    f: impl FnOnce(&mut ContextFreeTs<M>) -> R + Send,
+) -> R {
+    match m.try_lock() {
+        Ok(mut g) if g.n_arms() <= ATTACHED_ARMS => f(&mut g),
+        Ok(g) => {
+            drop(g);
+            detached(py, m, f)
+        }
+        Err(TryLockError::Poisoned(p)) => f(&mut p.into_inner()),
+        Err(TryLockError::WouldBlock) => detached(py, m, f),
+    }
+}
+
 /// Runs `f` on the locked state with the GIL released.
 fn detached<T: Send, R: Send>(
     py: Python<'_>,
@@ -293,7 +315,7 @@ macro_rules! context_free_class {
             }
 
             fn snapshot(&self, py: Python<'_>) -> ContextFreeTs<$model> {
-                quick(py, &self.inner, |ts| ts.clone())
+                detached(py, &self.inner, |ts| ts.clone())
             }
         }
 
@@ -324,7 +346,7 @@ macro_rules! context_free_class {
             /// One Thompson choice among the active arms or the `eligible` names.
             #[pyo3(signature = (eligible=None))]
             fn choose(&self, py: Python<'_>, eligible: Option<Vec<String>>) -> PyResult<String> {
-                quick(py, &self.inner, |ts| {
+                sampled(py, &self.inner, |ts| {
                     let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
                     let arm = ts.choose(e.as_deref())?;
                     Ok(ts.arm_names()[arm].clone())
@@ -340,7 +362,7 @@ macro_rules! context_free_class {
                 k: usize,
                 eligible: Option<Vec<String>>,
             ) -> PyResult<Vec<String>> {
-                quick(py, &self.inner, |ts| {
+                sampled(py, &self.inner, |ts| {
                     let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
                     let arms = ts.choose_k(k, e.as_deref())?;
                     Ok(names_of(ts.arm_names(), &arms))
@@ -355,7 +377,7 @@ macro_rules! context_free_class {
                 py: Python<'_>,
                 eligible: Option<Vec<String>>,
             ) -> PyResult<(u64, String)> {
-                quick(py, &self.inner, |ts| {
+                sampled(py, &self.inner, |ts| {
                     let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
                     let d = ts.decide(e.as_deref())?;
                     Ok((d.id, ts.arm_names()[d.arm].clone()))
@@ -371,7 +393,7 @@ macro_rules! context_free_class {
                 k: usize,
                 eligible: Option<Vec<String>>,
             ) -> PyResult<(u64, Vec<String>)> {
-                quick(py, &self.inner, |ts| {
+                sampled(py, &self.inner, |ts| {
                     let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
                     let d = ts.decide_k(k, e.as_deref())?;
                     Ok((d.id, names_of(ts.arm_names(), &d.arms)))
