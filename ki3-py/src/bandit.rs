@@ -4,8 +4,9 @@
 //! Each class holds its core policy behind a `Mutex`, so concurrent calls from Python threads
 //! are serialised (never rejected). The lock is only ever taken either with the GIL released
 //! (`py.detach`) or by a non-blocking `try_lock` while attached, and nothing attaches to Python
-//! while holding it, so the two locks cannot deadlock. Arms are addressed by name here; the
-//! Python layer maps batch columns of names to indices (`arm_index`) once per distinct name.
+//! while holding it, so the two locks cannot deadlock. Single calls address arms by name; batch
+//! calls take arm indices, which the Python layer gets from `arm_indices` (numpy unicode
+//! columns, looked up row by row here) or from `arm_index` once per distinct name.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
