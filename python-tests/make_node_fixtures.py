@@ -8,7 +8,14 @@ Node and finishes to the same features:
 * ``ki3-node/__test__/fixtures/aggregator_python_features.json``: its features as of the last
   timestamp minus 30 days, windows 7/30/90:
   ``{"as_of", "time_unit": "s", "windows", "customer": [...], "columns": {name: [...]}}``
-  with the core's column names and NaN written as null.
+  with the core's column names and NaN written as null;
+* ``ki3-node/__test__/fixtures/bandit_python.json``: the core JSON of a
+  ``ki3.bandit.BernoulliTS(["a", "b", "c", "d"], seed=11)`` after 500 simulated updates
+  (``ki3.bandit.simulate`` with rates 0.10 / 0.12 / 0.14 / 0.12, reward seed 11: each step one
+  ``choose`` and one ``update``), exactly what Node's ``BernoulliTS.fromJson`` reads;
+* ``ki3-node/__test__/fixtures/bandit_python_decisions.json``: ``{"next_choices": [...]}``, the
+  next 100 arm names that 100 plain ``choose()`` calls (no eligible set, no updates in between)
+  return from that state.
 
 Run ``python python-tests/make_node_fixtures.py`` after a deliberate change of the state format
 or of feature values; ``test_node_fixtures.py`` fails when the committed files drift.
@@ -22,11 +29,16 @@ import pathlib
 
 import ki3
 import numpy as np
+from ki3.bandit import BernoulliTS, simulate
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "ki3-node" / "__test__" / "fixtures"
 STATE_FILE = FIXTURES / "aggregator_python.json"
 FEATURES_FILE = FIXTURES / "aggregator_python_features.json"
 WINDOWS = [7, 30, 90]
+BANDIT_STATE_FILE = FIXTURES / "bandit_python.json"
+BANDIT_DECISIONS_FILE = FIXTURES / "bandit_python_decisions.json"
+BANDIT_ARMS = ["a", "b", "c", "d"]
+BANDIT_RATES = [0.10, 0.12, 0.14, 0.12]  # close rates: the next choices vary
 ROLES = ("customer", "timestamp", "amount", "purchase", "channel", "category", "session")
 
 
@@ -48,7 +60,23 @@ def build() -> dict[pathlib.Path, str]:
             for name in features.columns
         },
     }
-    return {STATE_FILE: agg.core_json(), FEATURES_FILE: json.dumps(doc, allow_nan=False)}
+    return {
+        STATE_FILE: agg.core_json(),
+        FEATURES_FILE: json.dumps(doc, allow_nan=False),
+        **build_bandit(),
+    }
+
+
+def build_bandit() -> dict[pathlib.Path, str]:
+    """The bandit fixtures: a BernoulliTS state and the next 100 choices from it."""
+    ts = BernoulliTS(BANDIT_ARMS, seed=11)
+    simulate(ts, BANDIT_RATES, steps=500, seed=11, inplace=True)
+    state = ts.to_json()
+    choices = [ts.choose() for _ in range(100)]
+    return {
+        BANDIT_STATE_FILE: state,
+        BANDIT_DECISIONS_FILE: json.dumps({"next_choices": choices}),
+    }
 
 
 def main() -> None:

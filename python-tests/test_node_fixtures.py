@@ -6,7 +6,15 @@ import json
 
 import ki3
 import pytest
-from make_node_fixtures import FEATURES_FILE, build
+from ki3.bandit import BernoulliTS
+from make_node_fixtures import (
+    BANDIT_ARMS,
+    BANDIT_DECISIONS_FILE,
+    BANDIT_STATE_FILE,
+    FEATURES_FILE,
+    build,
+    build_bandit,
+)
 
 
 def test_committed_fixtures_are_current():
@@ -28,3 +36,15 @@ def test_fixture_features_use_core_names_and_codes():
     assert 250 < n <= 300 and all(len(v) == n for v in doc["columns"].values())
     channels = [v for v in doc["columns"]["preferred_channel"] if v is not None]
     assert set(channels) <= set(range(len(ki3.datasets.CHANNELS)))
+
+
+def test_bandit_fixture_state_and_next_choices():
+    files = build_bandit()
+    state = files[BANDIT_STATE_FILE]
+    doc = json.loads(state)
+    assert (doc["format"], doc["kind"], doc["version"]) == ("ki3", "BernoulliTs", 1)
+    ts = BernoulliTS.from_json(state)
+    assert ts.all_arms == BANDIT_ARMS and ts.n_updates == 500 and ts.seed == 11
+    choices = json.loads(files[BANDIT_DECISIONS_FILE])["next_choices"]
+    assert len(choices) == 100 and set(choices) <= set(BANDIT_ARMS)
+    assert [ts.choose() for _ in range(100)] == choices

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+mod bandit;
 mod data;
 mod errors;
 mod events;
@@ -25,6 +26,10 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm::rfm_summary, m)?)?;
     m.add_function(wrap_pyfunction!(rfm::rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data::synthetic_shop, m)?)?;
+    m.add_function(wrap_pyfunction!(bandit::arm_indices, m)?)?;
     m.add_class::<features::PyFeatureAggregator>()?;
+    m.add_class::<bandit::PyBernoulliTs>()?;
+    m.add_class::<bandit::PyGaussianTs>()?;
+    m.add_class::<bandit::PyLinearTs>()?;
     Ok(())
 }

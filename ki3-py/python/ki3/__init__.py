@@ -1,7 +1,8 @@
 """ki3: customer features, RFM and marketing measurement on a fast Rust core.
 
-Sub-modules: :mod:`ki3.features` (customer features, RFM, the mergeable aggregator) and
-:mod:`ki3.datasets` (synthetic data). Errors derive from :class:`ki3.Ki3Error`.
+Sub-modules: :mod:`ki3.features` (customer features, RFM, the mergeable aggregator),
+:mod:`ki3.bandit` (Thompson-sampling bandits) and :mod:`ki3.datasets` (synthetic data).
+Errors derive from :class:`ki3.Ki3Error`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from . import datasets, features
+from . import bandit, datasets, features
 from ._errors import ConvergenceError, InvalidInputError, Ki3Error, NotFittedError
 from ._ki3 import __version__
 
@@ -20,6 +21,7 @@ __all__ = [
     "Ki3Error",
     "NotFittedError",
     "__version__",
+    "bandit",
     "datasets",
     "features",
     "load",
@@ -27,7 +29,8 @@ __all__ = [
 
 
 def load(path: str | os.PathLike[str]) -> Any:
-    """Loads an object written by a ``save(path)`` method (e.g. a ``FeatureAggregator``).
+    """Loads an object written by a ``save(path)`` method (a ``FeatureAggregator``, or a bandit
+    such as ``ki3.bandit.BernoulliTS``), dispatching on the saved state's ``"kind"``.
 
     Parameters
     ----------
@@ -48,4 +51,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     kind = doc.get("kind") if isinstance(doc, dict) else None
     if kind == "FeatureAggregator":
         return features.FeatureAggregator.from_json(text)
+    if isinstance(kind, str):
+        policy = bandit._load(kind, text)
+        if policy is not None:
+            return policy
     raise InvalidInputError(f"corrupt saved state: cannot load objects of kind {kind!r}")
