@@ -11,20 +11,33 @@ const here = dirname(fileURLToPath(import.meta.url))
 const packageDir = resolve(here, '..')
 const readme = resolve(packageDir, '..', 'README.md')
 
-test('README Node quickstart runs', (t) => {
+/** Runs the ```js block under the README heading `Quickstart: <title>` and returns its output. */
+function runQuickstart(t, title) {
   if (!existsSync(readme)) {
     t.skip(`${readme} not found`)
-    return
+    return null
   }
   const text = readFileSync(readme, 'utf8')
-  const heading = text.search(/^#+\s*Quickstart: Node\s*$/m)
-  assert.ok(heading >= 0, "README.md has no 'Quickstart: Node' heading")
+  const escaped = title.replace(/[()]/g, '\\$&')
+  const heading = text.search(new RegExp(`^#+\\s*Quickstart: ${escaped}\\s*$`, 'm'))
+  assert.ok(heading >= 0, `README.md has no 'Quickstart: ${title}' heading`)
   const block = /^```js\s*\n([\s\S]*?)^```/m.exec(text.slice(heading))
-  assert.ok(block, 'no ```js block under the Node quickstart heading')
+  assert.ok(block, `no \`\`\`js block under 'Quickstart: ${title}'`)
   const code = block[1].replace("require('./ki3-node')", `require(${JSON.stringify(packageDir)})`)
   const file = join(mkdtempSync(join(tmpdir(), 'ki3-readme-')), 'quickstart.cjs')
   writeFileSync(file, code)
-  const out = execFileSync(process.execPath, [file], { encoding: 'utf8' })
+  return execFileSync(process.execPath, [file], { encoding: 'utf8' })
+}
+
+test('README bandit quickstart runs', (t) => {
+  const out = runQuickstart(t, 'bandits (Node)')
+  if (out === null) return
+  assert.match(out, /same stream: true/)
+})
+
+test('README Node quickstart runs', (t) => {
+  const out = runQuickstart(t, 'Node')
+  if (out === null) return
   assert.match(out, /async equals sync: true/)
   assert.match(out, /aggregator equals one-shot: true/)
   assert.match(out, /InvalidArg amount: length 3 does not match customer length/)
