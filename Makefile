@@ -50,3 +50,4 @@ node-test: node-addon
 bench: setup
 	cargo bench -p ki3-benches
 	$(PY) benches/python/features_vs_peers.py
+	$(PY) benches/python/bandit_vs_mabwiser.py
