@@ -414,12 +414,12 @@ export interface FeatureOptions {
   /** Unit of `timestamp` (and of a numeric `asOf`): "D", "s", "ms" (default), "us", "ns". */
   timeUnit?: string
   /** Look-back windows in days (positive integers, distinct); default [7, 30, 90, 365]. */
-  windows?: Array<number>
+  windows?: number[]
   /**
    * Feature families: "core", "windows", "channel", "category", "session". Default: every
    * family whose input column is present (asking for one whose column is missing is an error).
    */
-  families?: Array<string>
+  families?: string[]
 }
 
 /** Features: one row per customer (or per label row). */
@@ -442,9 +442,9 @@ export interface FinishOptions {
   /** As-of time in the aggregator's time unit (see `FeatureAggregator.timeUnit`), or a `Date`. */
   asOf: number | bigint | Date
   /** Look-back windows in days; default [7, 30, 90, 365]. */
-  windows?: Array<number>
+  windows?: number[]
   /** Feature families (see `FeatureOptions.families`). */
-  families?: Array<string>
+  families?: string[]
 }
 
 /** Options of `new GaussianTS(...)`. */
@@ -479,9 +479,9 @@ export interface HistoricalOptions {
   /** Unit of `timestamp` and `labelTime`: "D", "s", "ms" (default), "us", "ns". */
   timeUnit?: string
   /** Look-back windows in days; default [7, 30, 90, 365]. */
-  windows?: Array<number>
+  windows?: number[]
   /** Feature families (see `FeatureOptions.families`). */
-  families?: Array<string>
+  families?: string[]
 }
 
 /**

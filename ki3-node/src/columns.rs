@@ -62,6 +62,50 @@ fn expected(what: &str, kind: &Kind) -> Error {
     )
 }
 
+/// A JS array read element by element. napi's `Vec<T>` conversion reserves the array's length
+/// up front, and a sparse array can claim 2^32 - 1 elements: that allocation would abort the
+/// process. Here the vector grows as real elements are read.
+pub struct JsList<T>(pub Vec<T>);
+
+impl<T: FromNapiValue> FromNapiValue for JsList<T> {
+    unsafe fn from_napi_value(env: sys::napi_env, v: sys::napi_value) -> Result<Self> {
+        let mut is_array = false;
+        // SAFETY: `env` and `v` are live handles of the current call (the caller's contract).
+        check_status!(unsafe { sys::napi_is_array(env, v, &mut is_array) })?;
+        if !is_array {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "expected an array".to_string(),
+            ));
+        }
+        let mut len = 0u32;
+        check_status!(unsafe { sys::napi_get_array_length(env, v, &mut len) })?;
+        let mut out = Vec::with_capacity(crate::bandit::initial_capacity(len));
+        for i in 0..len {
+            let mut item = std::ptr::null_mut();
+            check_status!(unsafe { sys::napi_get_element(env, v, i, &mut item) })?;
+            // SAFETY: `item` was just handed out by napi for this call.
+            let value = unsafe { T::from_napi_value(env, item) }.map_err(|e| {
+                Error::new(Status::InvalidArg, format!("element {i}: {}", e.reason))
+            })?;
+            out.push(value);
+        }
+        Ok(JsList(out))
+    }
+}
+
+impl<T> TypeName for JsList<T> {
+    fn type_name() -> &'static str {
+        "Array"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl<T> ValidateNapiValue for JsList<T> {}
+
 /// Declares a column type read from one of several JS array types.
 macro_rules! column_type {
     (
@@ -72,7 +116,7 @@ macro_rules! column_type {
         $(#[$doc])*
         pub enum $name<'a> {
             $($variant($slice<'a>),)*
-            $($($arr_variant($arr_ty),)*)?
+            $($($arr_variant(Vec<$arr_ty>),)*)?
         }
 
         impl TypeName for $name<'_> {
@@ -93,8 +137,8 @@ macro_rules! column_type {
                         Ok($name::$variant(unsafe { $slice::from_napi_value(env, v) }?))
                     })*
                     $($(Kind::Array => {
-                        if let Ok(values) = unsafe { <$arr_ty>::from_napi_value(env, v) } {
-                            return Ok($name::$arr_variant(values));
+                        if let Ok(values) = unsafe { JsList::<$arr_ty>::from_napi_value(env, v) } {
+                            return Ok($name::$arr_variant(values.0));
                         }
                         Err(expected($what, &kind))
                     })*)?
@@ -116,7 +160,7 @@ column_type!(
         Int32 => I32(Int32ArraySlice),
         Float64 => F64(Float64ArraySlice),
     },
-    array { Str(Vec<String>) }
+    array { Str(String) }
 );
 
 column_type!(
@@ -149,7 +193,7 @@ column_type!(
     FlagColumn,
     "Uint8Array or boolean[]",
     typed { Uint8 => U8(Uint8ArraySlice) },
-    array { Bool(Vec<bool>) }
+    array { Bool(bool) }
 );
 
 column_type!(
@@ -160,7 +204,7 @@ column_type!(
         Uint32 => U32(Uint32ArraySlice),
         Int32 => I32(Int32ArraySlice),
     },
-    array { Str(Vec<String>) }
+    array { Str(String) }
 );
 
 /// An event log, one entry per event. Every column has the length of `customer`.

@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::columns::{
-    EventColumns, FeatureResult, IdColumn, Names, RawEvents, RawIds, RawTimes, TimeColumn,
+    EventColumns, FeatureResult, IdColumn, JsList, Names, RawEvents, RawIds, RawTimes, TimeColumn,
     table_to_js,
 };
 use crate::error::{IntoNapi, to_napi};
@@ -28,10 +28,12 @@ pub struct FeatureOptions<'a> {
     /// Unit of `timestamp` (and of a numeric `asOf`): "D", "s", "ms" (default), "us", "ns".
     pub time_unit: Option<String>,
     /// Look-back windows in days (positive integers, distinct); default [7, 30, 90, 365].
-    pub windows: Option<Vec<f64>>,
+    #[napi(ts_type = "number[]")]
+    pub windows: Option<JsList<f64>>,
     /// Feature families: "core", "windows", "channel", "category", "session". Default: every
     /// family whose input column is present (asking for one whose column is missing is an error).
-    pub families: Option<Vec<String>>,
+    #[napi(ts_type = "string[]")]
+    pub families: Option<JsList<String>>,
 }
 
 /// Options of `historicalFeatures`.
@@ -40,9 +42,11 @@ pub struct HistoricalOptions {
     /// Unit of `timestamp` and `labelTime`: "D", "s", "ms" (default), "us", "ns".
     pub time_unit: Option<String>,
     /// Look-back windows in days; default [7, 30, 90, 365].
-    pub windows: Option<Vec<f64>>,
+    #[napi(ts_type = "number[]")]
+    pub windows: Option<JsList<f64>>,
     /// Feature families (see `FeatureOptions.families`).
-    pub families: Option<Vec<String>>,
+    #[napi(ts_type = "string[]")]
+    pub families: Option<JsList<String>>,
 }
 
 /// Label rows of `historicalFeatures`: row i asks for the features of `customer[i]` as of
@@ -74,9 +78,11 @@ pub struct FinishOptions<'a> {
     #[napi(ts_type = "number | bigint | Date")]
     pub as_of: JsTime<'a>,
     /// Look-back windows in days; default [7, 30, 90, 365].
-    pub windows: Option<Vec<f64>>,
+    #[napi(ts_type = "number[]")]
+    pub windows: Option<JsList<f64>>,
     /// Feature families (see `FeatureOptions.families`).
-    pub families: Option<Vec<String>>,
+    #[napi(ts_type = "string[]")]
+    pub families: Option<JsList<String>>,
 }
 
 /// Spec options read from JS, checked later.
@@ -92,8 +98,8 @@ impl SpecArgs {
         Ok(SpecArgs {
             as_of: Some(TimeArg::read(&o.as_of)?),
             time_unit: o.time_unit.clone(),
-            windows: o.windows.clone(),
-            families: o.families.clone(),
+            windows: o.windows.as_ref().map(|w| w.0.clone()),
+            families: o.families.as_ref().map(|f| f.0.clone()),
         })
     }
 
@@ -106,8 +112,8 @@ impl SpecArgs {
         SpecArgs {
             as_of: None,
             time_unit: o.time_unit,
-            windows: o.windows,
-            families: o.families,
+            windows: o.windows.map(|w| w.0),
+            families: o.families.map(|f| f.0),
         }
     }
 
@@ -115,8 +121,8 @@ impl SpecArgs {
         Ok(SpecArgs {
             as_of: Some(TimeArg::read(&o.as_of)?),
             time_unit: None,
-            windows: o.windows.clone(),
-            families: o.families.clone(),
+            windows: o.windows.as_ref().map(|w| w.0.clone()),
+            families: o.families.as_ref().map(|f| f.0.clone()),
         })
     }
 
