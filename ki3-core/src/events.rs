@@ -4,6 +4,7 @@
 //! `amount` (finite, >= 0), `purchase` (which events are purchases; without it every event is one),
 //! `channel` and `category` (u32 codes) and `session` (u64 ids). Rows need not be sorted.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Ki3Error, Result};
@@ -166,6 +167,17 @@ impl<'a> EventLog<'a> {
                 });
             }
         }
+        self.check_lengths()
+    }
+
+    /// The length checks of [`EventLog::validate`] (every column as long as `customer`), without
+    /// the amount check. When this fails, `validate` fails too (maybe with an earlier error).
+    pub(crate) fn check_lengths(&self) -> Result<()> {
+        let n = self.customer.len();
+        check_len("timestamp", self.timestamp.len(), n)?;
+        if let Some(a) = self.amount {
+            check_len("amount", a.len(), n)?;
+        }
         if let Some(p) = self.purchase {
             check_len("purchase", p.len(), n)?;
         }
@@ -182,16 +194,27 @@ impl<'a> EventLog<'a> {
     }
 }
 
-/// Index of the first amount that is not finite and non-negative. Checks blocks with a
-/// branch-free (vectorisable) test first and only searches inside a block that fails.
+/// Is this amount invalid (NaN, infinite or negative)? On the bits, so the test vectorises:
+/// exactly the values below +infinity's bits, and -0.0, are finite and `>= 0`.
+#[inline(always)]
+pub(crate) fn bad_amount_bits(bits: u64) -> bool {
+    bits >= 0x7FF0_0000_0000_0000 && bits != 1 << 63
+}
+
+/// Index of the first amount that is not finite and non-negative. Checks blocks (in parallel)
+/// with a branch-free test first and only searches inside a block that fails.
 fn first_bad_amount(amount: &[f64]) -> Option<usize> {
-    const BLOCK: usize = 1024;
-    let bad = |v: &f64| !(*v >= 0.0 && *v < f64::INFINITY);
-    amount.chunks(BLOCK).enumerate().find_map(|(k, block)| {
-        let any = block.iter().fold(false, |acc, v| acc | bad(v));
-        any.then(|| block.iter().position(bad).map(|i| k * BLOCK + i))
-            .flatten()
-    })
+    const BLOCK: usize = 1 << 14;
+    let bad = |v: &f64| bad_amount_bits(v.to_bits());
+    amount
+        .par_chunks(BLOCK)
+        .enumerate()
+        .find_map_first(|(k, block)| {
+            let any = block.iter().fold(0u64, |acc, v| acc | u64::from(bad(v)));
+            (any != 0)
+                .then(|| block.iter().position(bad).map(|i| k * BLOCK + i))
+                .flatten()
+        })
 }
 
 fn check_len(arg: &str, got: usize, expected: usize) -> Result<()> {

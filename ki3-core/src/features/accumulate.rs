@@ -57,20 +57,30 @@ impl Default for CustomerState {
 }
 
 /// `later - earlier` in days, without overflow for any pair of timestamps.
-#[inline]
+#[inline(always)]
 fn days_between(later: i64, earlier: i64, ticks_per_day: i64) -> f64 {
-    (i128::from(later) - i128::from(earlier)) as f64 / ticks_per_day as f64
+    ticks_as_f64(later, earlier) / ticks_per_day as f64
+}
+
+/// `later - earlier` as the nearest `f64` (exact integer difference, rounded once).
+#[inline(always)]
+fn ticks_as_f64(later: i64, earlier: i64) -> f64 {
+    match later.checked_sub(earlier) {
+        // The same integer, so the same rounding as through i128 (which is slow: a libcall).
+        Some(d) => d as f64,
+        None => (i128::from(later) - i128::from(earlier)) as f64,
+    }
 }
 
 impl CustomerState {
     /// Consumes the next event (in canonical time order). `channel` and `category` are this
     /// customer's per-code event counts and spend.
-    #[inline]
+    #[inline(always)]
     pub fn push(
         &mut self,
         e: &Ev,
         layout: &Layout,
-        channel: &mut [u64],
+        channel: &mut [u32],
         category: &mut [NeumaierSum],
     ) {
         let tpd = layout.ticks_per_day;
@@ -81,17 +91,13 @@ impl CustomerState {
         self.last_ts = e.ts;
         if e.ts >= self.day_end {
             self.active_days += 1;
-            self.day_end = (e.ts.div_euclid(tpd) + 1).saturating_mul(tpd);
+            self.day_end = day_end(e.ts, tpd);
         }
         if e.purchase {
             if self.purchases == 0 {
                 self.first_purchase = e.ts;
             } else {
-                let gap = days_between(e.ts, self.last_purchase, tpd);
-                let m = self.purchases as f64; // number of gaps including this one
-                let delta = gap - self.gap_mean;
-                self.gap_mean += delta / m;
-                self.gap_m2 += delta * (gap - self.gap_mean);
+                self.add_gap(e.ts, tpd);
             }
             self.purchases += 1;
             self.last_purchase = e.ts;
@@ -112,6 +118,63 @@ impl CustomerState {
             *c += 1;
         }
     }
+
+    /// Welford's update of the inter-purchase gap mean and squared deviations (days) with the
+    /// gap up to a purchase at `ts` (not the customer's first).
+    #[inline(always)]
+    fn add_gap(&mut self, ts: i64, tpd: i64) {
+        let gap = days_between(ts, self.last_purchase, tpd);
+        let m = self.purchases as f64; // number of gaps including this one
+        let delta = gap - self.gap_mean;
+        self.gap_mean += delta / m;
+        self.gap_m2 += delta * (gap - self.gap_mean);
+    }
+
+    /// [`CustomerState::push`] for the one-pass scan, with `TPD` ticks per day, for events
+    /// without category (the scan's callers handle channels and windows). Leaner, with the
+    /// same result for every feature the scan path computes, in the same operations:
+    ///
+    /// * the caller guarantees per-customer time order, so the day of a purchase ends at
+    ///   `day_end(ts)`, which is what `push` compares (its `day_end` holds the latest event's
+    ///   day end); `TPD` as a constant makes that a multiplication, not a division;
+    /// * `active_days` is not kept: only the session family reads it, and logs with sessions
+    ///   never take the scan path.
+    #[inline(always)]
+    pub fn push_ordered<const TPD: i64>(
+        &mut self,
+        ts: i64,
+        purchase: bool,
+        amount: f64,
+        has_amount: bool,
+    ) {
+        // Selects, not branches: first events are common and unpredictable.
+        self.first_ts = if self.events == 0 { ts } else { self.first_ts };
+        self.events += 1;
+        self.last_ts = ts;
+        if purchase {
+            let first = self.purchases == 0;
+            self.first_purchase = if first { ts } else { self.first_purchase };
+            if !first {
+                self.add_gap(ts, TPD);
+            }
+            self.purchases += 1;
+            self.last_purchase = ts;
+            let end = day_end(ts, TPD);
+            self.purchase_days += u64::from(end != self.purchase_day_end);
+            self.purchase_day_end = end;
+            if has_amount {
+                self.monetary.add(amount);
+                // max() treats the NaN start value as missing.
+                self.monetary_max = self.monetary_max.max(amount);
+            }
+        }
+    }
+}
+
+/// Exclusive end (ticks) of the UTC day of `ts` (saturating at the end of time).
+#[inline(always)]
+fn day_end(ts: i64, tpd: i64) -> i64 {
+    (ts.div_euclid(tpd) + 1).saturating_mul(tpd)
 }
 
 /// Per-window counters. While accumulating they hold the events whose *smallest* containing
@@ -176,18 +239,19 @@ pub(crate) struct SessionTotals {
 pub(crate) struct Parts<'a> {
     /// Exclusive window counts; [`write_row`] turns them into cumulative ones in place.
     pub windows: &'a mut [WindowCounts],
-    pub channel: &'a [u64],
+    pub channel: &'a [u32],
     pub category: &'a [NeumaierSum],
     pub sessions: SessionTotals,
 }
 
-/// Writes one feature row, in the layout's column order.
+/// Writes one feature row, in the layout's column order, value by value through `put`.
+#[inline]
 pub(crate) fn write_row(
     layout: &Layout,
     as_of: i64,
     s: &CustomerState,
     parts: Parts<'_>,
-    out: &mut [f64],
+    mut put: impl FnMut(f64),
 ) {
     let Parts {
         windows,
@@ -195,12 +259,6 @@ pub(crate) fn write_row(
         category,
         sessions,
     } = parts;
-    let mut out = out.iter_mut();
-    let mut put = |v: f64| {
-        if let Some(slot) = out.next() {
-            *slot = v;
-        }
-    };
     let tpd = layout.ticks_per_day;
     let nan = f64::NAN;
     let has_purchases = s.purchases > 0;
@@ -302,7 +360,7 @@ pub(crate) fn write_row(
 pub(crate) struct Accumulator<'l> {
     layout: &'l Layout,
     state: CustomerState,
-    channel: Vec<u64>,
+    channel: Vec<u32>,
     category: Vec<NeumaierSum>,
     /// session id -> (first ts, last ts)
     sessions: HashMap<u64, (i64, i64), IdBuildHasher>,
@@ -385,6 +443,11 @@ impl<'l> Accumulator<'l> {
             category: &self.category,
             sessions,
         };
-        write_row(self.layout, as_of, &self.state, parts, out);
+        let mut out = out.iter_mut();
+        write_row(self.layout, as_of, &self.state, parts, |v| {
+            if let Some(slot) = out.next() {
+                *slot = v;
+            }
+        });
     }
 }

@@ -1,9 +1,11 @@
 //! One-shot and historical (point-in-time) feature computation.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use super::accumulate::{Accumulator, Cutoffs};
-use super::group::{Bucket, Partition};
+use super::group::{Bucket, Codec, Partition};
 use super::layout::Layout;
 use super::scan::BucketScan;
 use super::spec::FeatureSpec;
@@ -19,47 +21,75 @@ use crate::events::EventLog;
 /// canonical order (by time, then content): in one pass when the rows already are (the common
 /// case), otherwise after sorting. Results do not depend on row order or thread count.
 pub fn customer_features(events: &EventLog, spec: &FeatureSpec) -> Result<FeatureTable> {
-    events.validate()?;
-    let layout = Layout::new(spec, events)?;
-    let part = Partition::new(events, &layout, &[], spec.as_of)?;
-    let n_buckets = part.n_buckets();
-    let present: Vec<usize> = (0..n_buckets)
+    // Amounts are checked while partitioning (one read of the column instead of two). Any
+    // error runs the full validation first, so errors come in the same order as validating
+    // up front would give.
+    let checked = events.check_lengths().and_then(|()| {
+        let layout = Layout::new(spec, events)?;
+        let part = Partition::new(events, &layout, &[], spec.as_of)?;
+        Ok((layout, part))
+    });
+    let (layout, part) = match checked {
+        Ok(done) => {
+            if done.1.bad_amount() {
+                events.validate()?;
+            }
+            done
+        }
+        Err(e) => {
+            events.validate()?;
+            return Err(e);
+        }
+    };
+    let present: Vec<usize> = (0..part.n_buckets())
         .into_par_iter()
         .map(|b| part.n_present(b))
         .collect();
     let width = layout.width();
     let cutoffs = Cutoffs::new(&layout, spec.as_of);
-    let (customer, columns) = fill_blocks(&present, width, |b, cols, ids| {
-        let mut row = vec![0.0; width];
-        let mut k = 0;
-        let mut put = |d: usize, row: &[f64]| {
-            for (col, v) in cols.iter_mut().zip(row) {
-                col[k] = *v;
-            }
-            ids[k] = part.id(d);
-            k += 1;
-        };
+    let scratch = || Scratch {
+        scan: BucketScan::new(&layout),
+        acc: Accumulator::new(&layout),
+        bucket: Bucket::default(),
+        row: vec![0.0; width],
+    };
+    let (customer, columns) = fill_blocks(&present, width, scratch, |s, b, out| {
         let customers = part.customers(b);
-        let mut scan = BucketScan::new(&layout);
-        if BucketScan::applies(&layout) && scan.run(part.events(b), customers.len(), &cutoffs) {
+        let first = customers.start;
+        let scanned = BucketScan::applies(&layout)
+            && match part.codec() {
+                Codec::Packed(p) => s
+                    .scan
+                    .run_packed(part.words(b), p, customers.len(), &cutoffs),
+                Codec::Wide { .. } => s.scan.run(part.events(b), customers.len(), &cutoffs),
+            };
+        if scanned {
             for d in customers.filter(|d| part.is_present(*d)) {
-                scan.write(d - part.customers(b).start, spec.as_of, &mut row);
-                put(d, &row);
+                let scan = &mut s.scan;
+                out.push_with(part.id(d), |row| {
+                    scan.write_with(d - first, spec.as_of, |v| row.put(v))
+                });
             }
             return;
         }
-        let mut acc = Accumulator::new(&layout);
-        let mut bucket = Bucket::default();
-        part.gather(b, &mut bucket);
+        part.gather(b, &mut s.bucket);
         for d in customers.filter(|d| part.is_present(*d)) {
-            let group = bucket.group(d);
-            acc.reset();
-            group.iter().for_each(|e| acc.push(e));
-            acc.emit(spec.as_of, group, &mut row);
-            put(d, &row);
+            let group = s.bucket.group(d);
+            s.acc.reset();
+            group.iter().for_each(|e| s.acc.push(e));
+            s.acc.emit(spec.as_of, group, &mut s.row);
+            out.push(part.id(d), &s.row);
         }
     });
     Ok(to_table(customer, &layout.names, columns))
+}
+
+/// One thread's reusable buffers.
+struct Scratch<'l> {
+    scan: BucketScan<'l>,
+    acc: Accumulator<'l>,
+    bucket: Bucket,
+    row: Vec<f64>,
 }
 
 /// Training-set features: row `i` holds the features of `label_customer[i]` as of
@@ -137,35 +167,126 @@ pub fn historical_features(
 }
 
 /// Allocates `width` columns of `sum(rows)` rows and lets block `b` fill its contiguous range
-/// of `rows[b]` rows (all columns and the customer ids), blocks in parallel.
-pub(crate) fn fill_blocks<F>(rows: &[usize], width: usize, fill: F) -> (Vec<u64>, Vec<Vec<f64>>)
+/// of `rows[b]` rows (all columns and the customer ids) through a [`BlockRows`], blocks in
+/// parallel; each thread reuses one `init()` scratch value.
+pub(crate) fn fill_blocks<S, I, F>(
+    rows: &[usize],
+    width: usize,
+    init: I,
+    fill: F,
+) -> (Vec<u64>, Vec<Vec<f64>>)
 where
-    F: Fn(usize, &mut [&mut [f64]], &mut [u64]) + Sync,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, usize, &mut BlockRows<'_>) + Sync,
 {
     let n_rows: usize = rows.iter().sum();
-    // Separate allocations (not clones) so pages are zeroed lazily, in parallel, on first write.
-    let mut columns: Vec<Vec<f64>> = (0..width).map(|_| vec![0.0; n_rows]).collect();
-    let mut customer = vec![0u64; n_rows];
-    let mut blocks: Vec<(Vec<&mut [f64]>, &mut [u64])> = Vec::with_capacity(rows.len());
-    let mut rest = customer.as_mut_slice();
-    for len in rows {
-        let (head, tail) = rest.split_at_mut(*len);
-        blocks.push((Vec::with_capacity(width), head));
-        rest = tail;
-    }
-    for column in columns.iter_mut() {
-        let mut rest = column.as_mut_slice();
-        for (block, len) in blocks.iter_mut().zip(rows) {
+    // Uninitialised: every value is written exactly once, by its block (no zeroing pass).
+    let mut columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(n_rows)).collect();
+    let mut customer: Vec<u64> = Vec::with_capacity(n_rows);
+    {
+        let mut blocks: Vec<BlockRows<'_>> = Vec::with_capacity(rows.len());
+        let mut rest = &mut customer.spare_capacity_mut()[..n_rows];
+        for len in rows {
             let (head, tail) = rest.split_at_mut(*len);
-            block.0.push(head);
+            blocks.push(BlockRows {
+                columns: Vec::with_capacity(width),
+                ids: head,
+                written: 0,
+            });
             rest = tail;
         }
+        for column in columns.iter_mut() {
+            let mut rest = &mut column.spare_capacity_mut()[..n_rows];
+            for (block, len) in blocks.iter_mut().zip(rows) {
+                let (head, tail) = rest.split_at_mut(*len);
+                block.columns.push(head);
+                rest = tail;
+            }
+        }
+        blocks
+            .into_par_iter()
+            .enumerate()
+            .for_each_init(init, |s, (b, mut block)| {
+                fill(s, b, &mut block);
+                block.finish();
+            });
     }
-    blocks
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(b, (mut cols, ids))| fill(b, &mut cols, ids));
+    // SAFETY: the blocks split the first `n_rows` spare slots of every vector into disjoint
+    // ranges that together cover `0..n_rows` (the block lengths sum to `n_rows`), and every
+    // block initialised all of its slots: `BlockRows::push` writes slot `written` of every
+    // column and of the ids before advancing `written`, and `finish` (run after every fill,
+    // before these lines) writes the slots from `written` to the end. A panic in a fill
+    // propagates out of `for_each_init` before this point, with the lengths still 0.
+    unsafe {
+        customer.set_len(n_rows);
+        for column in columns.iter_mut() {
+            column.set_len(n_rows);
+        }
+    }
     (customer, columns)
+}
+
+/// The columns of one row being written, value by value.
+pub(crate) struct RowSink<'b, 'a> {
+    columns: std::slice::IterMut<'b, &'a mut [MaybeUninit<f64>]>,
+    k: usize,
+}
+
+impl RowSink<'_, '_> {
+    /// Writes the next column's value.
+    #[inline]
+    pub fn put(&mut self, v: f64) {
+        if let Some(slot) = self.columns.next().and_then(|c| c.get_mut(self.k)) {
+            slot.write(v);
+        }
+    }
+}
+
+/// The rows of one output block, written in order by [`BlockRows::push`].
+pub(crate) struct BlockRows<'a> {
+    columns: Vec<&'a mut [MaybeUninit<f64>]>,
+    ids: &'a mut [MaybeUninit<u64>],
+    /// Rows `0..written` are initialised in every column and in `ids`.
+    written: usize,
+}
+
+impl BlockRows<'_> {
+    /// Writes the next row: `values[j]` into column `j` (NaN where `values` is short). Rows
+    /// beyond the block's length are ignored.
+    #[inline]
+    pub fn push(&mut self, id: u64, values: &[f64]) {
+        self.push_with(id, |row| values.iter().for_each(|v| row.put(*v)));
+    }
+
+    /// Writes the next row with the values that `fill` gives its sink, in column order (NaN
+    /// for columns it leaves out; values beyond the last column are ignored). Rows beyond the
+    /// block's length are ignored.
+    #[inline]
+    pub fn push_with(&mut self, id: u64, fill: impl FnOnce(&mut RowSink<'_, '_>)) {
+        let k = self.written;
+        let Some(slot) = self.ids.get_mut(k) else {
+            return;
+        };
+        slot.write(id);
+        let mut row = RowSink {
+            columns: self.columns.iter_mut(),
+            k,
+        };
+        fill(&mut row);
+        for column in row.columns {
+            if let Some(slot) = column.get_mut(k) {
+                slot.write(f64::NAN);
+            }
+        }
+        self.written = k + 1;
+    }
+
+    /// Fills the rows not written (none when the block wrote all its rows) with NaN.
+    fn finish(&mut self) {
+        while self.written < self.ids.len() {
+            self.push(0, &[]);
+        }
+    }
 }
 
 fn to_table(customer: Vec<u64>, names: &[String], columns: Vec<Vec<f64>>) -> FeatureTable {
@@ -179,3 +300,7 @@ fn to_table(customer: Vec<u64>, names: &[String], columns: Vec<Vec<f64>>) -> Fea
         .collect();
     FeatureTable { customer, columns }
 }
+
+#[cfg(test)]
+#[path = "compute_tests.rs"]
+mod tests;

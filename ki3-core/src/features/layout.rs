@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::spec::{Family, FeatureSpec};
 use crate::error::{Ki3Error, Result};
 use crate::events::EventLog;
@@ -21,20 +23,39 @@ const DIRECT_CODES: u32 = 1 << 16;
 
 impl CodeIndex {
     fn from_codes(column: &[u32]) -> Self {
-        let mut seen = vec![false; 256];
-        let mut large: Vec<u32> = Vec::new();
-        for &c in column {
-            match seen.get_mut(c as usize) {
-                Some(s) => *s = true,
-                None if c < DIRECT_CODES => {
-                    seen.resize(c as usize + 1, false);
-                    seen[c as usize] = true;
+        // The set of codes, per block in parallel: a table for small codes, a list for others.
+        let (seen, large) = column
+            .par_chunks(1 << 16)
+            .map(|block| {
+                let mut seen = vec![false; 256];
+                let mut large: Vec<u32> = Vec::new();
+                for &c in block {
+                    match seen.get_mut(c as usize) {
+                        Some(s) => *s = true,
+                        None if c < DIRECT_CODES => {
+                            seen.resize(c as usize + 1, false);
+                            seen[c as usize] = true;
+                        }
+                        None => large.push(c),
+                    }
                 }
-                None => large.push(c),
-            }
-        }
-        large.sort_unstable();
-        large.dedup();
+                large.sort_unstable();
+                large.dedup();
+                (seen, large)
+            })
+            .reduce(
+                || (vec![false; 256], Vec::new()),
+                |(mut seen, mut large), (s, l)| {
+                    if s.len() > seen.len() {
+                        seen.resize(s.len(), false);
+                    }
+                    seen.iter_mut().zip(s).for_each(|(a, b)| *a |= b);
+                    large.extend(l);
+                    large.sort_unstable();
+                    large.dedup();
+                    (seen, large)
+                },
+            );
         let codes: Vec<u32> = (0u32..seen.len() as u32)
             .filter(|c| seen[*c as usize])
             .chain(large)

@@ -7,9 +7,15 @@
 //! in time, or when two of a customer's purchases share a timestamp (their amounts would be
 //! summed in row order instead of the canonical order). Otherwise it feeds every customer's
 //! events in canonical order, so rows are bit-identical to the sorting path.
+//!
+//! Packed events (no category column either) get a specialised loop that decodes the words
+//! in place and uses [`CustomerState::push_ordered`] with the day length as a constant; the
+//! arithmetic on each value is the same as in `push`.
+
+use std::borrow::Borrow;
 
 use super::accumulate::{CustomerState, Cutoffs, Parts, SessionTotals, WindowCounts, write_row};
-use super::group::Ev;
+use super::group::{Codec, Ev, Packed};
 use super::layout::Layout;
 use crate::stats::NeumaierSum;
 
@@ -17,7 +23,7 @@ use crate::stats::NeumaierSum;
 pub(crate) struct BucketScan<'l> {
     layout: &'l Layout,
     states: Vec<CustomerState>,
-    channel: Vec<u64>,
+    channel: Vec<u32>,
     category: Vec<NeumaierSum>,
     windows: Vec<WindowCounts>,
     scratch: Vec<WindowCounts>,
@@ -51,43 +57,144 @@ impl<'l> BucketScan<'l> {
 
     /// Feeds a bucket's events (row order; `local` < `customers`) into fresh states. Returns
     /// false, with the states unusable, when the order does not allow a single pass.
-    pub fn run<'e>(
+    pub fn run<I>(&mut self, events: I, customers: usize, cutoffs: &Cutoffs) -> bool
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Ev>,
+    {
+        self.start(customers);
+        events.into_iter().all(|e| self.feed(e.borrow(), cutoffs))
+    }
+
+    /// [`BucketScan::run`] on events in the packed encoding ([`Packed`]), one stream per
+    /// share of the rows, in row order.
+    pub fn run_packed<'w>(
         &mut self,
-        events: impl Iterator<Item = &'e Ev>,
+        streams: impl Iterator<Item = &'w [u32]>,
+        packed: Packed,
         customers: usize,
         cutoffs: &Cutoffs,
     ) -> bool {
-        let (kc, kg, kw) = self.widths();
-        reset(&mut self.states, customers, CustomerState::default());
-        reset(&mut self.channel, customers * kc, 0);
-        reset(&mut self.category, customers * kg, NeumaierSum::default());
-        reset(&mut self.windows, customers * kw, WindowCounts::default());
-        for e in events {
-            let i = e.local as usize;
-            let Some(state) = self.states.get_mut(i) else {
-                return false;
-            };
-            if state.events > 0
-                && (e.ts < state.last_ts
-                    || (e.purchase && state.purchases > 0 && e.ts == state.last_purchase))
-            {
-                return false;
+        // Day lengths as constants: the day of a timestamp is a multiplication, not a division.
+        match self.layout.ticks_per_day {
+            1 => self.packed::<1>(streams, packed, customers, cutoffs),
+            86_400 => self.packed::<86_400>(streams, packed, customers, cutoffs),
+            86_400_000 => self.packed::<86_400_000>(streams, packed, customers, cutoffs),
+            86_400_000_000 => self.packed::<86_400_000_000>(streams, packed, customers, cutoffs),
+            86_400_000_000_000 => {
+                self.packed::<86_400_000_000_000>(streams, packed, customers, cutoffs)
             }
-            state.push(
-                e,
-                self.layout,
-                &mut self.channel[i * kc..(i + 1) * kc],
-                &mut self.category[i * kg..(i + 1) * kg],
-            );
-            if let Some(j) = cutoffs.slot(e.ts) {
-                self.windows[i * kw + j].count(e);
+            _ => {
+                let events = streams.flat_map(|w| Codec::Packed(packed).events(w));
+                self.run(events, customers, cutoffs)
+            }
+        }
+    }
+
+    fn packed<'w, const TPD: i64>(
+        &mut self,
+        streams: impl Iterator<Item = &'w [u32]>,
+        packed: Packed,
+        customers: usize,
+        cutoffs: &Cutoffs,
+    ) -> bool {
+        self.start(customers);
+        let (kc, _, kw) = self.widths();
+        let has_amount = self.layout.has_amount;
+        for words in streams {
+            let (mut at, mut prev) = (0, 0);
+            while at < words.len() {
+                let Some(e) = packed.decode(words, &mut at, &mut prev) else {
+                    return false;
+                };
+                let i = e.local as usize;
+                let Some(state) = self.states.get_mut(i) else {
+                    return false;
+                };
+                // A fresh state has `last_ts == i64::MIN` and no purchases: never out of order.
+                if e.ts < state.last_ts
+                    || (e.purchase && state.purchases > 0 && e.ts == state.last_purchase)
+                {
+                    return false;
+                }
+                state.push_ordered::<TPD>(e.ts, e.purchase, e.amount, has_amount);
+                let ch = e.channel as usize;
+                if ch < kc
+                    && let Some(c) = self.channel.get_mut(i * kc + ch)
+                {
+                    *c += 1;
+                }
+                if kw > 0
+                    && let Some(j) = cutoffs.slot(e.ts)
+                    && let Some(w) = self.windows.get_mut(i * kw + j)
+                {
+                    w.events += 1;
+                    if e.purchase {
+                        w.purchases += 1;
+                        w.revenue.add(e.amount);
+                    }
+                }
             }
         }
         true
     }
 
+    /// Fresh states for `customers` customers.
+    fn start(&mut self, customers: usize) {
+        let (kc, kg, kw) = self.widths();
+        reset(&mut self.states, customers, CustomerState::default());
+        reset(&mut self.channel, customers * kc, 0);
+        reset(&mut self.category, customers * kg, NeumaierSum::default());
+        reset(&mut self.windows, customers * kw, WindowCounts::default());
+    }
+
+    /// Consumes one event; false when it breaks the customer's time order.
+    #[inline(always)]
+    fn feed(&mut self, e: &Ev, cutoffs: &Cutoffs) -> bool {
+        let (kc, kg, kw) = self.widths();
+        let i = e.local as usize;
+        let Some(state) = self.states.get_mut(i) else {
+            return false;
+        };
+        if state.events > 0
+            && (e.ts < state.last_ts
+                || (e.purchase && state.purchases > 0 && e.ts == state.last_purchase))
+        {
+            return false;
+        }
+        state.push(
+            e,
+            self.layout,
+            self.channel
+                .get_mut(i * kc..(i + 1) * kc)
+                .unwrap_or_default(),
+            self.category
+                .get_mut(i * kg..(i + 1) * kg)
+                .unwrap_or_default(),
+        );
+        if kw > 0
+            && let Some(j) = cutoffs.slot(e.ts)
+            && let Some(w) = self.windows.get_mut(i * kw + j)
+        {
+            w.count(e);
+        }
+        true
+    }
+
     /// Writes the row of local customer `i` (after a successful `run`).
+    #[cfg(test)]
     pub fn write(&mut self, i: usize, as_of: i64, row: &mut [f64]) {
+        let mut slots = row.iter_mut();
+        self.write_with(i, as_of, |v| {
+            if let Some(slot) = slots.next() {
+                *slot = v;
+            }
+        });
+    }
+
+    /// Writes the row of local customer `i` (after a successful `run`) value by value.
+    #[inline]
+    pub fn write_with(&mut self, i: usize, as_of: i64, put: impl FnMut(f64)) {
         let (kc, kg, kw) = self.widths();
         self.scratch
             .copy_from_slice(&self.windows[i * kw..(i + 1) * kw]);
@@ -97,7 +204,7 @@ impl<'l> BucketScan<'l> {
             category: &self.category[i * kg..(i + 1) * kg],
             sessions: SessionTotals::default(),
         };
-        write_row(self.layout, as_of, &self.states[i], parts, row);
+        write_row(self.layout, as_of, &self.states[i], parts, put);
     }
 }
 
