@@ -171,7 +171,9 @@ def raw_codes(col: Any, role: str) -> np.ndarray | None:
     if _is_pandas(col, "Series") and not isinstance(col.dtype, np.dtype) and bool(col.isna().any()):
         return None
     arr = _plain(col, role)
-    if arr.size and (arr.min() < 0 or int(arr.max()) > _LIMIT[role]):
+    # Unsigned dtypes that cannot exceed the limit need no pass over the data.
+    in_range_by_dtype = arr.dtype.kind == "u" and np.iinfo(arr.dtype).max <= _LIMIT[role]
+    if arr.size and not in_range_by_dtype and (arr.min() < 0 or int(arr.max()) > _LIMIT[role]):
         return None
     if arr.dtype == np.int64 and _DTYPE[role] == np.uint64:  # non-negative: reinterpret
         return np.ascontiguousarray(arr).view(np.uint64)
@@ -431,23 +433,25 @@ class Encoders:
 
     # --- encoding ----------------------------------------------------------------------------
 
-    def decide(self, role: str, cols: Sequence[Any]) -> None:
-        """Fixes the encoding of ``role`` from the columns that will be encoded with it."""
+    def decide(self, role: str, cols: Sequence[Any]) -> list[np.ndarray | None]:
+        """Fixes the encoding of ``role`` from the columns that will be encoded with it; returns
+        the raw codes of ``cols`` when this call checked them (empty when already decided)."""
         if self.books[role] is not None:
-            return
+            return []
         raws = [raw_codes(c, role) for c in cols]
         if all(r is not None for r in raws):
             self.books[role] = RAW
             self.raw_dtype[role] = np.dtype(_kind_dtype(cols[0])).str
         else:
             self.books[role] = Codebook()
+        return raws
 
     def encode(self, role: str, col: Any) -> np.ndarray:
         """Codes of ``col`` for ``role`` (deciding the encoding on first use)."""
-        self.decide(role, [col])
+        checked = self.decide(role, [col])
         book = self.books[role]
         if book == RAW:
-            raw = raw_codes(col, role)
+            raw = checked[0] if checked else raw_codes(col, role)
             if raw is None:
                 limit = "2**32" if role in ("channel", "category") else "2**64"
                 raise InvalidInputError(
