@@ -1,8 +1,9 @@
 //! # ki3-core
 //!
-//! The measurement-and-decision core of ki3: customer features from event logs, RFM, and (in later
-//! releases) CLV, marketing mix models, bandits and uplift. Pure Rust; the Python (`ki3`) and Node
-//! bindings are thin layers over this crate.
+//! The measurement-and-decision core of ki3: customer features from event logs ([`features`]),
+//! RFM ([`rfm`]), Thompson-sampling bandits ([`bandit`]) and synthetic data ([`data`]); CLV,
+//! marketing mix models and uplift follow. Pure Rust; the Python (`ki3`) and Node bindings are
+//! thin layers over this crate.
 
 pub mod bandit;
 pub mod data;
