@@ -353,6 +353,52 @@ def test_update_batch_inputs_equal_sequential_updates():
     assert BernoulliTS(ARMS).update_batch([], []).n_updates == 0
 
 
+def test_update_batch_integer_codes_equal_names():
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, len(ARMS), 3000)
+    names = np.array(ARMS)[codes]
+    rewards = (rng.random(3000) < 0.4).astype(np.int64)
+    want = BernoulliTS(ARMS, seed=2).update_batch(names, rewards.astype(float)).to_json()
+    for c in (codes, codes.astype(np.int32), codes.astype(np.int8), codes.astype(np.uint16),
+              codes.tolist(), pd.Series(codes), pd.Series(codes, dtype="Int64")):
+        for r in (rewards, rewards.astype(bool), rewards.astype(np.float32), rewards.tolist()):
+            assert BernoulliTS(ARMS, seed=2).update_batch(c, r).to_json() == want
+    # A Categorical in the order of the arms is read as its codes; another order is mapped.
+    cat = pd.Categorical(names, categories=ARMS)
+    assert BernoulliTS(ARMS, seed=2).update_batch(cat, rewards).to_json() == want
+    shuffled = pd.Categorical(names, categories=ARMS[::-1])
+    assert BernoulliTS(ARMS, seed=2).update_batch(shuffled, rewards).to_json() == want
+    with pytest.raises(ki3.InvalidInputError, match="arms: missing value at row 1"):
+        BernoulliTS(ARMS).update_batch(pd.Series([0, None, 1], dtype="Int64"), [1, 0, 1])
+    with pytest.raises(ki3.InvalidInputError, match=r"row 2: unknown arm 5 \(the policy has 5"):
+        BernoulliTS(ARMS).update_batch(np.array([0, 1, 5]), [1, 0, 1])
+
+
+def test_update_batch_fast_and_exact_paths_agree_bit_for_bit():
+    """0/1 batches are tallied per arm; fractional ones are applied row by row. Either way
+    the state is exactly that of single updates, including after fractional rewards."""
+    rng = np.random.default_rng(8)
+    arms = rng.choice(ARMS, 2000)
+    binary = (rng.random(2000) < 0.3).astype(float)
+    fractional = rng.random(2000)
+    one = BernoulliTS(ARMS)
+    for a, r in zip(arms[:1000], binary[:1000]):
+        one.update(str(a), r)
+    for a, r in zip(arms[:1000], fractional[:1000]):
+        one.update(str(a), r)
+    for a, r in zip(arms[1000:], binary[1000:]):
+        one.update(str(a), r)
+    batch = BernoulliTS(ARMS).update_batch(arms[:1000], binary[:1000])
+    batch.update_batch(arms[:1000], fractional[:1000])
+    batch.update_batch(arms[1000:], binary[1000:])
+    assert batch.to_json() == one.to_json()
+    discounted = BernoulliTS(ARMS, discount=0.99)
+    for a, r in zip(arms[:300], binary[:300]):
+        discounted.update(str(a), r)
+    assert (BernoulliTS(ARMS, discount=0.99).update_batch(arms[:300], binary[:300]).to_json()
+            == discounted.to_json())
+
+
 def test_update_batch_unicode_names_strided_and_many_arms():
     names = ["café", "🙂", "b", "long name with spaces", "ü" * 30]
     rng = np.random.default_rng(4)
@@ -413,7 +459,15 @@ def _bad_calls():
         "batch with unknown arm": lambda b, g, lin: b.update_batch(["a", "zz"], [1.0, 0.0]),
         "batch with missing arm": lambda b, g, lin: b.update_batch(
             pd.Series(["a", None]), [1.0, 0.0]),
-        "batch with int arms": lambda b, g, lin: b.update_batch([0, 1], [1.0, 0.0]),
+        "batch with arm index out of range": lambda b, g, lin: b.update_batch(
+            np.array([0, 1, 9]), [1.0, 0.0, 1.0]),
+        "batch with negative arm index": lambda b, g, lin: b.update_batch(
+            np.array([0, -1], dtype=np.int8), np.array([1, 0])),
+        "batch of int rewards with a 2": lambda b, g, lin: b.update_batch(
+            np.array([0, 1]), np.array([1, 2])),
+        "batch with float arms": lambda b, g, lin: b.update_batch([0.0, 1.0], [1.0, 0.0]),
+        "linear batch with index out of range": lambda b, g, lin: lin.update_batch(
+            [0, 7], [1.0, 0.0], contexts=np.ones((2, 3))),
         "batch lengths": lambda b, g, lin: b.update_batch(["a", "b"], [1.0]),
         "batch string rewards": lambda b, g, lin: b.update_batch(["a"], ["x"]),
         "batch contexts for context-free": lambda b, g, lin: b.update_batch(

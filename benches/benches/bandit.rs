@@ -27,12 +27,21 @@ fn bench(c: &mut Criterion) {
             bern.update(black_box(i), 1.0).expect("update")
         })
     });
-    let arms: Vec<usize> = (0..1_000_000).map(|k| k % 10).collect();
+    // Arms in a scrambled order (not round robin), as logged traffic would be.
+    let arms: Vec<usize> = (0..1_000_000u64)
+        .map(|k| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize % 10)
+        .collect();
     let rewards: Vec<f64> = (0..1_000_000)
         .map(|k| f64::from((k % 13 == 0) as u8))
         .collect();
     g.bench_function("bernoulli_update_batch_1M", |b| {
         b.iter(|| bern.update_batch(&arms, &rewards).expect("batch"))
+    });
+    // The columns numpy users have: int64 arm codes and int64 0/1 rewards.
+    let codes: Vec<i64> = arms.iter().map(|&a| a as i64).collect();
+    let int_rewards: Vec<i64> = rewards.iter().map(|&r| r as i64).collect();
+    g.bench_function("bernoulli_update_batch_1M_int64", |b| {
+        b.iter(|| bern.update_batch(&codes, &int_rewards).expect("batch"))
     });
 
     let mut gauss = GaussianTsParams::default()

@@ -1417,3 +1417,127 @@ fn simulator_rates_and_validation() {
     let mut lin = LinearTsParams::default().build(2, 2).unwrap();
     assert!(simulate_bernoulli(&mut lin, &BernoulliEnv::new(vec![0.5, 0.5]), 10, 1).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch updates: column types, the 0/1 tally, all or nothing
+
+/// Applies `rows` one `update` at a time.
+fn sequential<M: ArmModel>(mut ts: ContextFreeTs<M>, arms: &[usize], rewards: &[f64]) -> String {
+    for (&a, &r) in arms.iter().zip(rewards) {
+        ts.update(a, r).unwrap();
+    }
+    ts.to_json().unwrap()
+}
+
+#[test]
+fn batches_equal_single_updates_bit_for_bit_for_every_column_type() {
+    let mut rng = Rng::seed_from_u64(11);
+    let n = 5_000;
+    let arms: Vec<usize> = (0..n).map(|_| rng.random_range(0..7)).collect();
+    let binary: Vec<f64> = (0..n).map(|_| f64::from(rng.random_bool(0.2))).collect();
+    let fractional: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+    let fresh = || BernoulliTsParams::default().seed(3).build(7).unwrap();
+
+    // 0/1 rewards take the tally; the state is exactly that of single updates.
+    let want = sequential(fresh(), &arms, &binary);
+    let codes_i8: Vec<i8> = arms.iter().map(|&a| a as i8).collect();
+    let codes_i64: Vec<i64> = arms.iter().map(|&a| a as i64).collect();
+    let as_bool: Vec<bool> = binary.iter().map(|&r| r == 1.0).collect();
+    let as_i64: Vec<i64> = binary.iter().map(|&r| r as i64).collect();
+    let as_f32: Vec<f32> = binary.iter().map(|&r| r as f32).collect();
+    let check = |f: &dyn Fn(&mut BernoulliTs) -> Result<(), Ki3Error>| {
+        let mut ts = fresh();
+        f(&mut ts).unwrap();
+        assert_eq!(ts.to_json().unwrap(), want);
+    };
+    check(&|ts| ts.update_batch(&arms, &binary));
+    check(&|ts| ts.update_batch(&codes_i8, &as_bool));
+    check(&|ts| ts.update_batch(&codes_i64, &as_i64));
+    check(&|ts| ts.update_batch(&codes_i64, &as_f32));
+    // Split batches (odd sizes exercise the tally's remainder rows) add up the same.
+    check(&|ts| {
+        ts.update_batch(&arms[..1_001], &binary[..1_001])?;
+        ts.update_batch(&arms[1_001..], &binary[1_001..])
+    });
+
+    // Fractional rewards (and 0/1 rewards after them) go row by row: still exact.
+    let mut rewards = fractional[..2_000].to_vec();
+    rewards.extend_from_slice(&binary[2_000..]);
+    let want = sequential(fresh(), &arms, &rewards);
+    let mut ts = fresh();
+    ts.update_batch(&arms[..2_000], &rewards[..2_000]).unwrap();
+    ts.update_batch(&arms[2_000..], &rewards[2_000..]).unwrap();
+    assert_eq!(ts.to_json().unwrap(), want);
+
+    // Discounted and Gaussian policies too.
+    let discounted = || {
+        BernoulliTsParams::default()
+            .discount(0.995)
+            .build(7)
+            .unwrap()
+    };
+    let mut ts = discounted();
+    ts.update_batch(&codes_i64, &as_i64).unwrap();
+    assert_eq!(
+        ts.to_json().unwrap(),
+        sequential(discounted(), &arms, &binary)
+    );
+    let gaussian = || GaussianTsParams::default().build(7).unwrap();
+    let mut g = gaussian();
+    g.update_batch(&codes_i8, &fractional).unwrap();
+    assert_eq!(
+        g.to_json().unwrap(),
+        sequential(gaussian(), &arms, &fractional)
+    );
+
+    // The posterior counts are the tallies.
+    let mut ts = fresh();
+    ts.update_batch(&arms, &binary).unwrap();
+    for (arm, s) in ts.summary(0.9).unwrap().iter().enumerate() {
+        let rows = arms.iter().filter(|&&a| a == arm).count();
+        assert_eq!(s.n, rows as f64);
+    }
+}
+
+#[test]
+fn rejected_batches_name_the_row_and_change_nothing() {
+    let mut ts = BernoulliTsParams::default().build(3).unwrap();
+    ts.update_batch(&[0usize, 1, 2], &[1.0, 0.0, 1.0]).unwrap();
+    let before = ts.to_json().unwrap();
+    let rejected = |batch: &dyn Fn(&mut BernoulliTs) -> Result<(), Ki3Error>, row, text| {
+        let mut copy = ts.clone();
+        let msg = batch(&mut copy).unwrap_err().to_string();
+        assert!(
+            msg.contains(&format!("row {row}")) && msg.contains(text),
+            "{msg}"
+        );
+        assert_eq!(copy.to_json().unwrap(), before, "{msg}");
+    };
+    rejected(
+        &|t| t.update_batch(&[0i64, -1, 2], &[1i64, 0, 1]),
+        1,
+        "negative",
+    );
+    rejected(
+        &|t| t.update_batch(&[0i64, 1, 3], &[1i64, 0, 1]),
+        2,
+        "unknown arm 3",
+    );
+    rejected(
+        &|t| t.update_batch(&[0i64, 1, 2], &[1i64, 2, 1]),
+        1,
+        "got 2",
+    );
+    rejected(&|t| t.update_batch(&[0i32, 1], &[-1i64, 0]), 0, "got -1");
+    rejected(
+        &|t| t.update_batch(&[0u8, 1, 2, 0], &[1.0, 0.0, 0.5, f64::NAN]),
+        3,
+        "reward",
+    );
+    // A bad row after valid fractional rows (the row-by-row path) changes nothing either.
+    rejected(
+        &|t| t.update_batch(&[0u8, 1, 2], &[0.5, 0.25, 1.5]),
+        2,
+        "got 1.5",
+    );
+}

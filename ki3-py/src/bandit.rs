@@ -14,13 +14,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ki3_core::Ki3Error;
 use ki3_core::bandit::{
-    ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, Drift, Insight, LinearTs, LinearTsParams,
-    NigPrior, ReplayResult, StopDecision, StoppingRule, TsParams, replay, simulate_bernoulli,
+    ArmCode, ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, Drift, Insight, LinearTs,
+    LinearTsParams, NigPrior, ReplayResult, RewardValue, StopDecision, StoppingRule, TsParams,
+    replay, simulate_bernoulli,
 };
+use numpy::ndarray::ArrayView2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::batch::{ArmColumn, ArmSink, BatchSink, RewardColumn, with_arms, with_columns};
 use crate::errors::{invalid, to_pyerr};
 use crate::events::slice;
 
@@ -69,6 +72,42 @@ fn detached<T: Send, R: Send>(
     f: impl FnOnce(&mut T) -> R + Send,
 ) -> R {
     py.detach(|| f(&mut lock(m)))
+}
+
+/// A batch update of a context-free policy, run with the GIL released.
+struct ContextFreeBatch<'a, 'py, M: ArmModel>(Python<'py>, &'a Mutex<ContextFreeTs<M>>);
+
+impl<M: ArmModel> BatchSink for ContextFreeBatch<'_, '_, M> {
+    type Output = ();
+    fn run<A: ArmCode + Sync, R: RewardValue + Sync>(
+        self,
+        arms: &[A],
+        rewards: &[R],
+    ) -> PyResult<()> {
+        let ContextFreeBatch(py, policy) = self;
+        detached(py, policy, |ts| ts.update_batch(arms, rewards)).map_err(to_pyerr)
+    }
+}
+
+/// A batch update of a `LinearTs`, run with the GIL released.
+struct LinearBatch<'a, 'py> {
+    py: Python<'py>,
+    policy: &'a Mutex<LinearTs>,
+    contexts: ArrayView2<'a, f64>,
+    rewards: &'a [f64],
+}
+
+impl ArmSink for LinearBatch<'_, '_> {
+    type Output = ();
+    fn run<A: ArmCode + Sync>(self, arms: &[A]) -> PyResult<()> {
+        let LinearBatch {
+            py,
+            policy,
+            contexts,
+            rewards,
+        } = self;
+        detached(py, policy, |ts| ts.update_batch(arms, contexts, rewards)).map_err(to_pyerr)
+    }
 }
 
 /// Names of arm indices.
@@ -432,15 +471,10 @@ macro_rules! context_free_class {
             fn update_batch(
                 &self,
                 py: Python<'_>,
-                arms: PyReadonlyArray1<'_, usize>,
-                rewards: PyReadonlyArray1<'_, f64>,
+                arms: ArmColumn<'_>,
+                rewards: RewardColumn<'_>,
             ) -> PyResult<()> {
-                let arms = slice(&arms, "arms")?;
-                let rewards = slice(&rewards, "rewards")?;
-                detached(py, &self.inner, |ts| {
-                    ts.update_batch(arms, rewards)
-                })
-                .map_err(to_pyerr)
+                with_columns(&arms, &rewards, ContextFreeBatch(py, &self.inner))
             }
 
             /// Posterior mean and credible interval per arm (see `SummaryOut`).
@@ -798,17 +832,21 @@ impl PyLinearTs {
     fn update_batch(
         &self,
         py: Python<'_>,
-        arms: PyReadonlyArray1<'_, usize>,
+        arms: ArmColumn<'_>,
         contexts: PyReadonlyArray2<'_, f64>,
         rewards: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<()> {
-        let arms = slice(&arms, "arms")?;
         let rewards = slice(&rewards, "rewards")?;
         let contexts = contexts.as_array();
-        detached(py, &self.inner, |ts| {
-            ts.update_batch(arms, contexts, rewards)
-        })
-        .map_err(to_pyerr)
+        with_arms(
+            &arms,
+            LinearBatch {
+                py,
+                policy: &self.inner,
+                contexts,
+                rewards,
+            },
+        )
     }
 
     /// Posterior mean and credible interval of `xᵀθ` per arm for `context`.

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 mod bandit;
+mod batch;
 mod data;
 mod errors;
 mod events;

@@ -3,13 +3,14 @@
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
+use super::columns::{ArmCode, RewardValue};
 use super::common::{
     ArmSummary, BanditRng, Choice, Decision, Insight, Policy, PolicyOptions, SlateDecision,
     StopDecision, StoppingRule, option_setters,
 };
 use super::engine::{
-    Arms, Pending, PendingRecord, Stamps, check_counter, check_k, check_level, decay, monte_carlo,
-    rng_from_hex, rng_to_hex, select_k, select_one,
+    Arms, Pending, PendingRecord, Stamps, check_batch_lengths, check_counter, check_k, check_level,
+    decay, monte_carlo, rng_from_hex, rng_to_hex, select_k, select_one,
 };
 use super::models::{ArmModel, BetaPrior, NigPrior};
 use crate::error::{Ki3Error, Result};
@@ -270,24 +271,116 @@ impl<M: ArmModel> ContextFreeTs<M> {
         Ok(())
     }
 
-    /// Observes `rewards[i]` for `arms[i]`, in order. All-or-nothing: every pair is validated
-    /// before any is applied.
-    pub fn update_batch(&mut self, arms: &[usize], rewards: &[f64]) -> Result<()> {
-        if arms.len() != rewards.len() {
-            return Err(Ki3Error::LengthMismatch {
-                arg: "rewards".into(),
-                got: rewards.len(),
-                expected_arg: "arms".into(),
-                expected: arms.len(),
-            });
+    /// Observes `rewards[i]` for `arms[i]`, in order; the same state as that sequence of
+    /// [`update`](Self::update) calls, bit for bit. All-or-nothing: a bad row (the error names
+    /// it) leaves the state unchanged.
+    ///
+    /// `arms` holds arm indices of any integer type and `rewards` any numeric type (see
+    /// [`ArmCode`], [`RewardValue`]), so callers can pass the columns they have.
+    pub fn update_batch<A: ArmCode, R: RewardValue>(
+        &mut self,
+        arms: &[A],
+        rewards: &[R],
+    ) -> Result<()> {
+        check_batch_lengths(arms.len(), rewards.len())?;
+        if self.params.options.discount != 1.0 {
+            // Decay depends on the order of updates: validate every row, then apply in order.
+            let mut codes = Vec::with_capacity(arms.len());
+            for (row, (&a, &r)) in arms.iter().zip(rewards).enumerate() {
+                let arm = self.arms.check_code(a, row)?;
+                self.params.prior.check_reward(r.value(), row)?;
+                codes.push(arm);
+            }
+            for (&arm, &r) in codes.iter().zip(rewards) {
+                self.apply(arm, r.value());
+            }
+            return Ok(());
         }
+        if let Some(stats) = M::BINARY_TALLY
+            .then(|| self.binary_batch(arms, rewards))
+            .flatten()
+        {
+            self.stats = stats;
+            self.clock += arms.len() as u64;
+            return Ok(());
+        }
+        // Undiscounted, an update only adds to its arm's statistics: add into a copy in one
+        // pass (the operations and order of single updates) and keep it if every row is valid.
+        let mut stats = self.stats.clone();
+        let prior = &self.params.prior;
         for (row, (&a, &r)) in arms.iter().zip(rewards).enumerate() {
-            self.check_update(a, r, row)?;
+            let reward = r.value();
+            match a.index().and_then(|i| stats.get_mut(i)) {
+                Some(st) if prior.accepts(reward) => prior.observe(st, reward),
+                _ => {
+                    self.arms.check_code(a, row)?;
+                    return prior.check_reward(reward, row);
+                }
+            }
         }
-        for (&a, &r) in arms.iter().zip(rewards) {
-            self.apply(a, r);
-        }
+        self.stats = stats;
+        self.clock += arms.len() as u64;
         Ok(())
+    }
+
+    /// The statistics after an undiscounted batch of known arms and 0/1 rewards, computed from
+    /// per-arm tallies (the common case, several times faster than one update per row), when
+    /// the model says that equals single updates bit for bit; `None` otherwise.
+    fn binary_batch<A: ArmCode, R: RewardValue>(
+        &self,
+        arms: &[A],
+        rewards: &[R],
+    ) -> Option<Vec<M::Stats>> {
+        // Per arm, observations in the low and ones in the high 32 bits of one word (a batch is
+        // tallied in chunks below 2^32 rows), in four banks (rows round robin) so consecutive
+        // rows of one arm do not wait on each other's stores; 0/1 rewards are checked at the end.
+        const BANKS: usize = 4;
+        const CHUNK: usize = 1 << 31;
+        let n_arms = self.stats.len();
+        let mut tally = vec![[0u64; 2]; n_arms];
+        let mut banks = vec![0u64; BANKS * n_arms];
+        let mut not_binary = 0u64;
+        for (arms, rewards) in arms.chunks(CHUNK).zip(rewards.chunks(CHUNK)) {
+            let mut add = |bank: usize, a: A, r: R| -> Option<()> {
+                let b = r.binary_code();
+                let i = a.index().filter(|&i| i < n_arms)?;
+                let word = &mut banks[bank * n_arms + i];
+                *word = word.wrapping_add(1 | (b << 32));
+                not_binary |= b >> 1;
+                Some(())
+            };
+            let mut a4 = arms.chunks_exact(BANKS);
+            let mut r4 = rewards.chunks_exact(BANKS);
+            for (a, r) in (&mut a4).zip(&mut r4) {
+                for b in 0..BANKS {
+                    add(b, a[b], r[b])?;
+                }
+            }
+            for (&a, &r) in a4.remainder().iter().zip(r4.remainder()) {
+                add(0, a, r)?;
+            }
+            for (b, word) in banks.iter_mut().enumerate() {
+                let t = &mut tally[b % n_arms];
+                t[0] += *word & 0xFFFF_FFFF;
+                t[1] += *word >> 32;
+                *word = 0;
+            }
+        }
+        if not_binary != 0 {
+            return None;
+        }
+        let prior = &self.params.prior;
+        self.stats
+            .iter()
+            .zip(&tally)
+            .map(|(st, &[n, ones])| {
+                if n == 0 {
+                    Some(st.clone())
+                } else {
+                    prior.observe_binary(st, n, ones)
+                }
+            })
+            .collect()
     }
 
     // ----- choosing -----------------------------------------------------------------------

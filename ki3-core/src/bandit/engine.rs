@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+use super::columns::ArmCode;
 use super::common::{BanditRng, MAX_ARMS, MAX_COUNTER, PosteriorDraw};
 use crate::error::{Ki3Error, Result};
 
@@ -105,6 +106,17 @@ impl Arms {
         }
     }
 
+    /// The index of batch row `row`'s arm code, or the error naming the row.
+    pub(crate) fn check_code<A: ArmCode>(&self, code: A, row: usize) -> Result<usize> {
+        let arm = code.index().ok_or_else(|| Ki3Error::InvalidValue {
+            arg: "arms".into(),
+            index: row,
+            reason: format!("arm index {code} is negative or too large"),
+        })?;
+        self.check_known("arms", arm, row)?;
+        Ok(arm)
+    }
+
     /// Appends an arm and returns its index.
     pub(crate) fn add(&mut self, name: &str) -> Result<usize> {
         let i = self.names.len();
@@ -191,6 +203,20 @@ fn check_arm_count(n: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Checks a batch has one reward per arm.
+pub(crate) fn check_batch_lengths(arms: usize, rewards: usize) -> Result<()> {
+    if arms == rewards {
+        Ok(())
+    } else {
+        Err(Ki3Error::LengthMismatch {
+            arg: "rewards".into(),
+            got: rewards,
+            expected_arg: "arms".into(),
+            expected: arms,
+        })
+    }
 }
 
 /// Validates a saved counter (update count, next decision id).

@@ -5,6 +5,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::columns::ArmCode;
 use super::common::{
     ArmSummary, BanditRng, Choice, Decision, Insight, Policy, PolicyOptions, SlateDecision,
     StopDecision, StoppingRule, option_setters,
@@ -438,9 +439,9 @@ impl LinearTs {
 
     /// Observes row `i` of `contexts` (`n × dim`) and `rewards[i]` for `arms[i]`, in order.
     /// All-or-nothing: everything is validated first.
-    pub fn update_batch(
+    pub fn update_batch<A: ArmCode>(
         &mut self,
-        arms: &[usize],
+        arms: &[A],
         contexts: ArrayView2<f64>,
         rewards: &[f64],
     ) -> Result<()> {
@@ -469,8 +470,9 @@ impl LinearTs {
                 expected: self.dim,
             });
         }
+        let mut codes = Vec::with_capacity(n);
         for (i, row) in contexts.rows().into_iter().enumerate() {
-            self.arms.check_known("arms", arms[i], i)?;
+            codes.push(self.arms.check_code(arms[i], i)?);
             check_reward(rewards[i], i)?;
             for v in row {
                 if !v.is_finite() {
@@ -493,7 +495,7 @@ impl LinearTs {
         for (i, row) in contexts.rows().into_iter().enumerate() {
             x.clear();
             x.extend(row.iter().copied());
-            result = self.apply(arms[i], &x, rewards[i]);
+            result = self.apply(codes[i], &x, rewards[i]);
             if result.is_err() {
                 break;
             }

@@ -31,6 +31,7 @@
 //! Evaluation: [`simulate_bernoulli`] (regret against uniform allocation on known, optionally
 //! drifting, rates) and [`replay`] (offline evaluation on logged uniform-random data).
 
+mod columns;
 mod common;
 mod context_free;
 mod engine;
@@ -39,6 +40,7 @@ mod linear;
 mod models;
 pub mod special;
 
+pub use columns::{ArmCode, RewardValue};
 pub use common::{
     ArmSummary, BanditRng, Choice, Decision, Insight, MAX_ARMS, MAX_COUNTER, MAX_PENDING_HORIZON,
     Policy, PolicyOptions, PosteriorDraw, SlateDecision, StopDecision, StoppingRule,

@@ -38,8 +38,18 @@ pub trait ArmModel:
     fn check(&self) -> Result<()>;
     /// Validates one reward (`row` is its position in a batch).
     fn check_reward(&self, reward: f64, row: usize) -> Result<()>;
+    /// Whether [`check_reward`](Self::check_reward) accepts `reward` (the hot-loop test).
+    fn accepts(&self, reward: f64) -> bool;
     /// Adds one observation with weight 1.
     fn observe(&self, stats: &mut Self::Stats, reward: f64);
+    /// Whether [`observe_binary`](Self::observe_binary) is implemented.
+    const BINARY_TALLY: bool = false;
+    /// The statistics after `n` observations of which `ones` were 1 and the rest 0, when that
+    /// is exactly (bit for bit) what `n` single [`observe`](Self::observe) calls give in any
+    /// order; `None` otherwise (the caller then observes one by one).
+    fn observe_binary(&self, _stats: &Self::Stats, _n: u64, _ones: u64) -> Option<Self::Stats> {
+        None
+    }
     /// Multiplies the statistics by `factor` (discounting).
     fn scale(stats: &mut Self::Stats, factor: f64);
     /// Effective number of observations.
@@ -189,6 +199,11 @@ impl ArmModel for BetaPrior {
     }
 
     #[inline]
+    fn accepts(&self, reward: f64) -> bool {
+        (0.0..=1.0).contains(&reward)
+    }
+
+    #[inline]
     fn check_reward(&self, reward: f64, row: usize) -> Result<()> {
         if !reward.is_finite() {
             return Err(Ki3Error::NonFinite {
@@ -210,6 +225,26 @@ impl ArmModel for BetaPrior {
     fn observe(&self, stats: &mut BetaStats, reward: f64) {
         stats.n += 1.0;
         stats.successes.add(reward);
+    }
+
+    const BINARY_TALLY: bool = true;
+
+    /// Exact when the count and the sum are integers held exactly (always, unless fractional
+    /// rewards were observed or the sums pass 2^52): then every single update adds an integer
+    /// without rounding, so the Neumaier correction stays zero.
+    fn observe_binary(&self, stats: &BetaStats, n: u64, ones: u64) -> Option<BetaStats> {
+        const LIMIT: f64 = 4_503_599_627_370_496.0; // 2^52
+        let (n, ones) = (n as f64, ones as f64);
+        let exact = stats.successes.is_exact_integer()
+            && stats.n.fract() == 0.0
+            && stats.n + n <= LIMIT
+            && stats.successes.value() + ones <= LIMIT;
+        exact.then(|| {
+            let mut out = *stats;
+            out.n += n;
+            out.successes.add(ones);
+            out
+        })
     }
 
     fn scale(stats: &mut BetaStats, factor: f64) {
@@ -371,6 +406,11 @@ impl ArmModel for NigPrior {
         positive("prior_kappa", self.kappa)?;
         positive("prior_alpha", self.alpha)?;
         positive("prior_beta", self.beta)
+    }
+
+    #[inline]
+    fn accepts(&self, reward: f64) -> bool {
+        reward.is_finite()
     }
 
     #[inline]

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// 2^52: integers up to 2^53 are exact in f64; headroom keeps a sum below that bound exact.
+const EXACT_INTEGER: f64 = 4_503_599_627_370_496.0;
+
 /// A running compensated sum.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct NeumaierSum {
@@ -29,6 +32,13 @@ impl NeumaierSum {
     pub fn merge(&mut self, other: &NeumaierSum) {
         self.add(other.sum);
         self.add(other.compensation);
+    }
+
+    /// Whether the sum is an integer held exactly (no correction, magnitude at most 2^52), so
+    /// adding integers keeps it exact as long as the total stays within 2^53.
+    #[inline]
+    pub fn is_exact_integer(&self) -> bool {
+        self.compensation == 0.0 && self.sum.fract() == 0.0 && self.sum.abs() <= EXACT_INTEGER
     }
 
     /// The compensated total.

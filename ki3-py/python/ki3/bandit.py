@@ -151,7 +151,9 @@ def _matrix(values: Any, name: str) -> np.ndarray:
 
 
 def _rewards(values: Any) -> np.ndarray:
-    """A reward column as contiguous float64 (missing values become NaN: rejected by row)."""
+    """A contiguous reward column the native batch borrows: ``float64``, ``int64`` or ``bool``
+    as given (0/1 columns take a fast path), anything else as ``float64`` (missing values become
+    NaN: rejected by row)."""
     col = as_column(values, "rewards")
     dtype = col.dtype
     kind = getattr(dtype, "kind", "O")
@@ -165,15 +167,28 @@ def _rewards(values: Any) -> np.ndarray:
     if len(col) and kind not in "biuf":
         raise InvalidInputError(f"rewards: expected numbers, got dtype {dtype}")
     arr = col.to_numpy() if hasattr(col, "to_numpy") else col
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    target = {"b": np.bool_, "i": np.int64}.get(kind, np.float64)
+    return np.ascontiguousarray(arr, dtype=target)
+
+
+#: Integer dtypes the native batch borrows as arm indices (others are cast to int64).
+_CODE_DTYPES = {np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8, np.uintp)}
+
+
+def _index_codes(codes: np.ndarray) -> np.ndarray:
+    """Integer arm indices as a contiguous array of a dtype the native batch borrows."""
+    if codes.dtype in _CODE_DTYPES:
+        return np.ascontiguousarray(codes)
+    return np.ascontiguousarray(codes, dtype=np.int64)
 
 
 def _arm_codes(native: Any, arms: Any) -> np.ndarray:
-    """Arm indices (``numpy.uintp``, what the native ``update_batch`` borrows) of a column of
-    arm names.
+    """Arm indices (positions in ``all_arms``) of an arm column, for the native ``update_batch``.
 
-    numpy unicode arrays are looked up natively row by row; anything else is factorised first
-    (Categoricals for free), so each distinct name is looked up once.
+    Integer columns already are indices (checked natively, by row); numpy unicode columns are
+    looked up natively row by row; Categoricals map their categories once (their codes are used
+    as they are when the categories are the arms in order); anything else is factorised first,
+    so each distinct name is looked up once.
     """
     pd = pandas()
     if pd is not None and isinstance(arms, pd.Categorical):
@@ -181,13 +196,23 @@ def _arm_codes(native: Any, arms: Any) -> np.ndarray:
     col = as_column(arms, "arms")
     if len(col) == 0:
         return np.zeros(0, dtype=np.uintp)
+    if isinstance(col, np.ndarray) and col.dtype.kind in "iu":
+        return _index_codes(col)
     if isinstance(col, np.ndarray) and col.dtype.kind == "U":
         col = np.ascontiguousarray(col)
         width = col.dtype.itemsize // 4
         chars = col.view(np.uint32).reshape(len(col), width)
         return np.asarray(_ki3.arm_indices(native.arm_names, chars))
-    codes, uniques = pd.factorize(col)
-    codes = np.asarray(codes, dtype=np.int64)
+    if pd is not None and isinstance(getattr(col, "dtype", None), pd.CategoricalDtype):
+        codes = np.asarray(col.cat.codes)
+        uniques = list(col.cat.categories)
+    elif pd is not None and pd.api.types.is_integer_dtype(getattr(col, "dtype", None)):
+        if col.hasnans:
+            row = int(np.flatnonzero(col.isna().to_numpy())[0])
+            raise InvalidInputError(f"arms: missing value at row {row}")
+        return _index_codes(col.to_numpy(dtype=np.int64))
+    else:
+        codes, uniques = pd.factorize(col)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
         raise InvalidInputError(f"arms: missing value at row {row}")
@@ -205,6 +230,8 @@ def _arm_codes(native: Any, arms: Any) -> np.ndarray:
             raise InvalidInputError(
                 f"arms: invalid value at row {row}: unknown arm {name!r}"
             ) from None
+    if np.array_equal(lookup, np.arange(len(lookup))):
+        return _index_codes(codes)
     return lookup[codes]
 
 
@@ -507,10 +534,14 @@ class _Bandit:
 
         Parameters
         ----------
-        arms : array-like of str
-            Arm names (numpy array, list, pandas or polars Series, Categorical).
+        arms : array-like of str or int
+            Arm names (numpy array, list, pandas or polars Series, Categorical), or integer
+            arm indices: positions in :attr:`all_arms` (the fastest form; a Categorical whose
+            categories are the arms in order is used as its codes).
         rewards : array-like of float
-            One reward per row.
+            One reward per row (``float64``, ``int64`` and ``bool`` columns are read in
+            place; 0/1 rewards of an undiscounted :class:`BernoulliTS` take a tallying fast
+            path with the same result as single updates).
         contexts : 2-d array-like, optional
             Rows x ``n_features`` (:class:`LinearTS` only; a DataFrame works).
 
