@@ -93,6 +93,7 @@ export declare class BernoulliTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: BernoulliTS, other: BernoulliTS): void
+
 }
 
 /**
@@ -209,6 +210,7 @@ export declare class GaussianTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: GaussianTS, other: GaussianTS): void
+
 }
 
 /**

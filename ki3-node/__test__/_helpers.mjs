@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-/** The package under test, loaded through its generated index.js. */
-export const ki3 = require('../index.js')
+/** The package under test, loaded through its entry point (ki3.js). */
+export const ki3 = require('..')
 
 export const DAY = 86400
 

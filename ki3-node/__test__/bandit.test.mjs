@@ -704,3 +704,52 @@ test('merge: two replicas from one snapshot equal one policy that saw every upda
   assertRejectedUnchanged(left, () => left.merge(base, other), 'different arms')
   assertRejectedUnchanged(left, () => left.merge(base, new ki3.GaussianTS({ arms: ABCD })), '')
 })
+
+test('choose() fast path: the same draws as the native choose, new arms named, retired skipped', () => {
+  for (const Policy of [ki3.BernoulliTS, ki3.GaussianTS]) {
+    const fast = new Policy({ arms: ABCD, seed: 5 })
+    for (let i = 0; i < 200; i++) fast.update(ABCD[i % 4], (i % 3) / 2)
+    const slow = Policy.fromJson(fast.toJson())
+    // `choose({})` goes through the native method; `choose()` through the fast path.
+    const a = Array.from({ length: 300 }, () => fast.choose())
+    const b = Array.from({ length: 300 }, () => slow.choose({}))
+    assert.deepEqual(a, b)
+    assert.equal(fast.toJson(), slow.toJson())
+    // Arms added after the first fast choice are named; retired arms are never chosen.
+    fast.addArm('e')
+    for (const arm of ['a', 'b', 'c', 'd']) fast.retireArm(arm)
+    assert.equal(fast.choose(), 'e')
+    fast.addArm('f')
+    fast.retireArm('e')
+    assert.equal(fast.choose(), 'f')
+    // A loaded copy (another object) gets its own handle; the original keeps its state.
+    const copy = Policy.fromJson(fast.toJson())
+    assert.equal(copy.choose(), 'f')
+    assert.deepEqual(copy.activeArms, ['f'])
+  }
+})
+
+test('a call re-entering the same policy from an option getter throws instead of aliasing', () => {
+  const ts = new ki3.BernoulliTS({ arms: ABCD, seed: 1 })
+  const before = ts.toJson()
+  let inner
+  const options = {
+    get n() {
+      try {
+        ts.update('a', 1)
+      } catch (err) {
+        inner = err
+      }
+      return 1
+    },
+  }
+  assert.ok(ABCD.includes(ts.choose(options)))
+  assert.match(String(inner), /borrowed mutably while another borrow|in use by a call/)
+  // Only the outer choose ran: the re-entrant update changed nothing.
+  const replay = ki3.BernoulliTS.fromJson(before)
+  replay.choose({})
+  assert.equal(ts.toJson(), replay.toJson())
+  // A foreign receiver of the (patched) choose is a TypeError, not a crash.
+  const { choose } = ki3.BernoulliTS.prototype
+  assert.throws(() => choose.call({}), TypeError)
+})

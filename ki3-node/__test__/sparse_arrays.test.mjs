@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
-const ki3 = createRequire(import.meta.url)('../index.js')
+const ki3 = createRequire(import.meta.url)('..')
 const huge = () => new Array(2 ** 32 - 1)
 const one = { customer: new BigUint64Array(1), timestamp: new Float64Array(1) }
 

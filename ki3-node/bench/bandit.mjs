@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const ki3 = require('../index.js')
+const ki3 = require('..')
 
 const N = Number(process.argv[2] ?? 200_000)
 const ARMS = Array.from({ length: 10 }, (_, i) => `arm${i}`)

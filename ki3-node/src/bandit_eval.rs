@@ -135,13 +135,13 @@ fn policy_arg(env: &Env, v: Unknown) -> Result<AnyPolicy> {
         // SAFETY (all three): a live object handle of this call's scope; the class instance is
         // only read (cloned) on the JS thread, and the type tag check rejects other classes.
         if let Ok(p) = unsafe { ClassInstance::<BernoulliTS>::from_napi_value(e, raw) } {
-            return Ok(AnyPolicy::Bernoulli(p.core().clone()));
+            return Ok(AnyPolicy::Bernoulli(p.core()?.clone()));
         }
         if let Ok(p) = unsafe { ClassInstance::<GaussianTS>::from_napi_value(e, raw) } {
-            return Ok(AnyPolicy::Gaussian(p.core().clone()));
+            return Ok(AnyPolicy::Gaussian(p.core()?.clone()));
         }
         if let Ok(p) = unsafe { ClassInstance::<LinearTS>::from_napi_value(e, raw) } {
-            return Ok(AnyPolicy::Linear(p.core().clone()));
+            return Ok(AnyPolicy::Linear(p.core()?.clone()));
         }
         let o: BernoulliTSOptions = convert_arg(env, v, "policy")?;
         return o.build().map(AnyPolicy::Bernoulli).napi();
