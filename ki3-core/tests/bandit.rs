@@ -1541,3 +1541,39 @@ fn rejected_batches_name_the_row_and_change_nothing() {
         "got 1.5",
     );
 }
+
+#[test]
+fn cached_samplers_never_outlive_their_statistics() {
+    // A policy reloaded before every decision has no cached samplers; the long-lived one reuses
+    // them between updates. Both must make the same decisions, with and without discounting.
+    for discount in [1.0, 0.97] {
+        let mut rng = Rng::seed_from_u64(5);
+        let mut live = BernoulliTsParams::default()
+            .discount(discount)
+            .seed(9)
+            .build(6)
+            .unwrap();
+        let mut gauss = GaussianTsParams::default().seed(9).build(6).unwrap();
+        for step in 0..3_000 {
+            let reloaded = BernoulliTs::from_json(&live.to_json().unwrap())
+                .unwrap()
+                .choose(None)
+                .unwrap();
+            let g_reloaded = GaussianTs::from_json(&gauss.to_json().unwrap())
+                .unwrap()
+                .choose(None)
+                .unwrap();
+            assert_eq!(live.choose(None).unwrap(), reloaded, "step {step}");
+            assert_eq!(gauss.choose(None).unwrap(), g_reloaded, "step {step}");
+            if step % 3 != 0 {
+                let arm = rng.random_range(0..6);
+                live.update(arm, f64::from(rng.random_bool(0.3))).unwrap();
+                gauss.update(arm, rng.random::<f64>()).unwrap();
+            }
+            if step % 500 == 499 {
+                let arms: Vec<u8> = (0..50).map(|_| rng.random_range(0..6)).collect();
+                live.update_batch(&arms, &[1.0; 50]).unwrap();
+            }
+        }
+    }
+}

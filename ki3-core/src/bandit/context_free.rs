@@ -95,21 +95,24 @@ impl<M: ArmModel> TsParams<M> {
     }
 }
 
-/// Reused buffers (not part of the state).
+/// Reused buffers and the sampler cache (not part of the state).
 #[derive(Debug, Clone)]
-struct Scratch<S> {
+struct Scratch<St, S> {
     candidates: Vec<usize>,
     samplers: Vec<S>,
+    /// Per arm: the statistics its sampler was last built from, and that sampler.
+    cache: Vec<Option<(St, S)>>,
     ranked: Vec<(f64, usize)>,
     positions: Vec<usize>,
     stamps: Stamps,
 }
 
-impl<S> Default for Scratch<S> {
+impl<St, S> Default for Scratch<St, S> {
     fn default() -> Self {
         Scratch {
             candidates: Vec::new(),
             samplers: Vec::new(),
+            cache: Vec::new(),
             ranked: Vec::new(),
             positions: Vec::new(),
             stamps: Stamps::default(),
@@ -137,7 +140,7 @@ pub struct ContextFreeTs<M: ArmModel> {
     clock: u64,
     rng: BanditRng,
     pending: Pending,
-    scratch: Scratch<M::Sampler>,
+    scratch: Scratch<M::Stats, M::Sampler>,
 }
 
 /// Thompson sampling for rewards in [0, 1] with a Beta(α₀, β₀) prior per arm (see
@@ -391,16 +394,31 @@ impl<M: ArmModel> ContextFreeTs<M> {
         self.arms
             .candidates(eligible, &mut s.stamps, &mut s.candidates)?;
         s.samplers.clear();
+        if s.cache.len() < self.stats.len() {
+            s.cache.resize(self.stats.len(), None);
+        }
         let gamma = self.params.options.discount;
         for &arm in &s.candidates {
-            let post = if gamma == 1.0 {
-                self.params.prior.posterior(&self.stats[arm])
+            let decayed;
+            let stats = if gamma == 1.0 {
+                &self.stats[arm]
             } else {
                 let mut st = self.stats[arm].clone();
                 M::scale(&mut st, decay(gamma, self.clock, self.last[arm]));
-                self.params.prior.posterior(&st)
+                decayed = st;
+                &decayed
             };
-            s.samplers.push(M::sampler(&post)?);
+            // The sampler is a function of the statistics alone: reuse it while they are
+            // unchanged (building one costs a square root and a division per Gamma).
+            let sampler = match &s.cache[arm] {
+                Some((cached, sampler)) if cached == stats => *sampler,
+                _ => {
+                    let sampler = M::sampler(&self.params.prior.posterior(stats))?;
+                    s.cache[arm] = Some((stats.clone(), sampler));
+                    sampler
+                }
+            };
+            s.samplers.push(sampler);
         }
         Ok(())
     }

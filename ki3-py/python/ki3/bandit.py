@@ -470,6 +470,9 @@ class _Bandit:
         str or list of str
             An arm name, or a list of ``n`` distinct names when ``n > 1``.
         """
+        plain = n.__class__ is int and n == 1 and eligible is None and context is None
+        if plain and not self._contextual:  # the serving hot path: nothing to convert
+            return self._native.choose(None)
         n = _count(n)
         x = self._ctx(context)
         e = _eligible(eligible)
