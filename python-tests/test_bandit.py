@@ -767,6 +767,12 @@ def test_replay_on_uniform_logs():
         replay(lin, logged, rewards)
     with pytest.raises(ki3.InvalidInputError, match="unknown arm"):
         replay(BernoulliTS(ARMS), ["zz"], [1.0])
+    # Integer arm indices and 0/1 integer rewards work like names and floats.
+    codes = np.array([ARMS.index(a) for a in logged])
+    by_index = replay(BernoulliTS(ARMS, seed=3), codes, rewards.astype(np.int64))
+    assert by_index == replay(BernoulliTS(ARMS, seed=3), logged, rewards.astype(float))
+    with pytest.raises(ki3.InvalidInputError, match="row 1: arm index -1 is negative"):
+        replay(BernoulliTS(ARMS), np.array([0, -1]), [1.0, 0.0])
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@
 //! calls take arm indices, which the Python layer gets from `arm_indices` (numpy unicode
 //! columns, looked up row by row here) or from `arm_index` once per distinct name.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ki3_core::Ki3Error;
@@ -23,6 +21,7 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::arm_names::PaddedNames;
 use crate::batch::{ArmColumn, ArmSink, BatchSink, RewardColumn, with_arms, with_columns};
 use crate::errors::{invalid, to_pyerr};
 use crate::events::slice;
@@ -205,29 +204,6 @@ fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Dri
     }
 }
 
-/// A multiply-rotate hasher (FxHash) for the arm-name lookups of `arm_indices`: arm names are
-/// the caller's own short strings, so a fast non-keyed hash is fine.
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-}
-
 /// Indices into `names` of a numpy fixed-width unicode column (`dtype "<U{w}"`, viewed as a
 /// C-contiguous `n × w` array of UCS-4 code points, NUL-padded). An unknown name is an error
 /// naming its row.
@@ -236,42 +212,12 @@ pub fn arm_indices<'py>(
     py: Python<'py>,
     names: Vec<String>,
     chars: PyReadonlyArray2<'py, u32>,
-) -> PyResult<Bound<'py, PyArray1<usize>>> {
-    let (rows, width) = chars.as_array().dim();
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let width = chars.as_array().ncols();
     let flat = chars
         .as_slice()
         .map_err(|_| invalid("arms", "array must be contiguous"))?;
-    let codes = py.detach(|| {
-        let keys: Vec<Vec<u32>> = names
-            .iter()
-            .map(|n| n.chars().map(u32::from).collect())
-            .collect();
-        let index: HashMap<&[u32], usize, BuildHasherDefault<FastHasher>> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.as_slice(), i))
-            .collect();
-        let mut out = Vec::with_capacity(rows);
-        for i in 0..rows {
-            let row = &flat[i * width..(i + 1) * width];
-            let name = &row[..row.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)];
-            match index.get(name) {
-                Some(&code) => out.push(code),
-                None => {
-                    let name: String = name
-                        .iter()
-                        .map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))
-                        .collect();
-                    return Err(Ki3Error::InvalidValue {
-                        arg: "arms".into(),
-                        index: i,
-                        reason: format!("unknown arm {name:?}"),
-                    });
-                }
-            }
-        }
-        Ok(out)
-    });
+    let codes = py.detach(|| PaddedNames::new(&names, width).indices(flat));
     Ok(codes.map_err(to_pyerr)?.into_pyarray(py))
 }
 

@@ -8,14 +8,15 @@ use pyo3::prelude::*;
 
 use crate::events::slice;
 
-/// An arm-index column (`int64`, `int32`, `int16`, `int8` — pandas Categorical codes — or
-/// `uintp`).
+/// An arm-index column (`int64`, `int32`, `int16`, `int8` — pandas Categorical codes —,
+/// `uint32` — from `arm_indices` — or `uintp`).
 #[derive(FromPyObject)]
 pub enum ArmColumn<'py> {
     I64(PyReadonlyArray1<'py, i64>),
     I32(PyReadonlyArray1<'py, i32>),
     I16(PyReadonlyArray1<'py, i16>),
     I8(PyReadonlyArray1<'py, i8>),
+    U32(PyReadonlyArray1<'py, u32>),
     Usize(PyReadonlyArray1<'py, usize>),
 }
 
@@ -52,6 +53,7 @@ pub fn with_arms<S: ArmSink>(arms: &ArmColumn<'_>, sink: S) -> PyResult<S::Outpu
         ArmColumn::I32(a) => sink.run(slice(a, "arms")?),
         ArmColumn::I16(a) => sink.run(slice(a, "arms")?),
         ArmColumn::I8(a) => sink.run(slice(a, "arms")?),
+        ArmColumn::U32(a) => sink.run(slice(a, "arms")?),
         ArmColumn::Usize(a) => sink.run(slice(a, "arms")?),
     }
 }

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+mod arm_names;
 mod bandit;
 mod batch;
 mod data;

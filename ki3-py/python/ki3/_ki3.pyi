@@ -35,12 +35,13 @@ SEGMENTS: tuple[str, ...]
 
 _Events: TypeAlias = Mapping[str, npt.NDArray[np.generic] | None]
 _F64: TypeAlias = npt.NDArray[np.float64]
-#: Arm indices (positions in ``arm_names``): int64, int32, int16, int8 or uintp.
+#: Arm indices (positions in ``arm_names``): int64, int32, int16, int8, uint32 or uintp.
 _Codes: TypeAlias = (
     npt.NDArray[np.int64]
     | npt.NDArray[np.int32]
     | npt.NDArray[np.int16]
     | npt.NDArray[np.int8]
+    | npt.NDArray[np.uint32]
     | npt.NDArray[np.uintp]
 )
 #: Rewards read in place: float64, int64 or bool.
@@ -103,7 +104,7 @@ class FeatureAggregator:
     @staticmethod
     def from_json(text: str) -> FeatureAggregator: ...
     def __copy__(self) -> FeatureAggregator: ...
-def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uintp]: ...
+def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
 
 @final
 class BernoulliTS:

@@ -172,7 +172,9 @@ def _rewards(values: Any) -> np.ndarray:
 
 
 #: Integer dtypes the native batch borrows as arm indices (others are cast to int64).
-_CODE_DTYPES = {np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8, np.uintp)}
+_CODE_DTYPES = {
+    np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8, np.uint32, np.uintp)
+}
 
 
 def _index_codes(codes: np.ndarray) -> np.ndarray:
@@ -1040,7 +1042,11 @@ def replay(
     if not isinstance(policy, _Bandit):
         raise InvalidInputError(f"policy: expected a ki3 bandit, got {type(policy).__name__}")
     codes = _arm_codes(policy._native, arms)
-    values = _rewards(rewards)
+    if codes.dtype.kind == "i" and (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise InvalidInputError(f"arms: row {row}: arm index {codes[row]} is negative")
+    codes = np.ascontiguousarray(codes, dtype=np.uintp)
+    values = np.ascontiguousarray(_rewards(rewards), dtype=np.float64)
     run = policy if inplace else policy.copy()
     if policy._contextual:
         if contexts is None:
