@@ -18,6 +18,11 @@
 //! each arm also has a unique name stored in the saved state so bindings can expose names
 //! (`arm_index(name)`, `arm_names()`).
 //!
+//! Batch updates (`update_batch`) take arm indices of any integer type and rewards of any
+//! numeric type ([`ArmCode`], [`RewardValue`]), so bindings pass numpy / typed-array columns as
+//! they are; an undiscounted Bernoulli batch of 0/1 rewards is tallied per arm, with exactly the
+//! state that single updates give.
+//!
 //! Feedback is validated before anything changes: a rejected update or batch (reward outside
 //! [0, 1] for Bernoulli, NaN, unknown arm, wrong context length) leaves the state as it was.
 //!
