@@ -1490,6 +1490,35 @@ fn batches_equal_single_updates_bit_for_bit_for_every_column_type() {
         sequential(gaussian(), &arms, &fractional)
     );
 
+    // A batch large enough to be tallied in parallel blocks: the same state as single
+    // updates, on one thread or several.
+    let big = 600_000;
+    let big_arms: Vec<i32> = (0..big).map(|_| rng.random_range(0..7)).collect();
+    let big_rewards: Vec<bool> = (0..big).map(|_| rng.random_bool(0.1)).collect();
+    let as_usize: Vec<usize> = big_arms.iter().map(|&a| a as usize).collect();
+    let as_f64: Vec<f64> = big_rewards
+        .iter()
+        .map(|&r| f64::from(u8::from(r)))
+        .collect();
+    let want_big = sequential(fresh(), &as_usize, &as_f64);
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut ts = fresh();
+        pool.install(|| ts.update_batch(&big_arms, &big_rewards))
+            .unwrap();
+        assert_eq!(ts.to_json().unwrap(), want_big, "{threads} threads");
+    }
+    // A bad row deep inside a parallel block is still found, and nothing changes.
+    let mut bad = big_arms.clone();
+    bad[555_555] = 7;
+    let mut ts = fresh();
+    let err = ts.update_batch(&bad, &big_rewards).unwrap_err().to_string();
+    assert!(err.contains("row 555555"), "{err}");
+    assert_eq!(ts.to_json().unwrap(), fresh().to_json().unwrap());
+
     // The posterior counts are the tallies.
     let mut ts = fresh();
     ts.update_batch(&arms, &binary).unwrap();

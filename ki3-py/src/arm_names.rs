@@ -7,6 +7,7 @@
 //! no decoding or trimming per row.
 
 use ki3_core::Ki3Error;
+use rayon::prelude::*;
 
 /// An open-addressing table from padded arm names to arm indices.
 pub struct PaddedNames {
@@ -93,8 +94,9 @@ impl PaddedNames {
     }
 
     /// Arm indices of the rows of `chars` (`rows × width`, row-major); an unknown name is an
-    /// error naming its row.
+    /// error naming its (first) row. Large columns are looked up in parallel blocks.
     pub fn indices(&self, chars: &[u32]) -> Result<Vec<u32>, Ki3Error> {
+        const BLOCK_ROWS: usize = 1 << 17;
         if self.width == 0 {
             // Every row is the empty string, which is never an arm name.
             return if chars.is_empty() {
@@ -103,14 +105,28 @@ impl PaddedNames {
                 Err(unknown(0, &[]))
             };
         }
-        let mut out = Vec::with_capacity(chars.len() / self.width);
-        for (i, row) in chars.chunks_exact(self.width).enumerate() {
-            match self.get(row) {
-                Some(arm) => out.push(arm),
-                None => return Err(unknown(i, row)),
-            }
+        let rows = chars.len() / self.width;
+        let mut out = vec![0u32; rows];
+        if rows < 2 * BLOCK_ROWS {
+            return self.fill(chars, &mut out, 0).map(|()| out);
         }
-        Ok(out)
+        // Blocks report their first bad row; the first block's error is the first overall.
+        let results: Vec<Result<(), Ki3Error>> = chars
+            .par_chunks(BLOCK_ROWS * self.width)
+            .zip(out.par_chunks_mut(BLOCK_ROWS))
+            .enumerate()
+            .map(|(b, (block, codes))| self.fill(block, codes, b * BLOCK_ROWS))
+            .collect();
+        results.into_iter().collect::<Result<(), _>>().map(|()| out)
+    }
+
+    /// Writes the arm index of each row of `chars` to `out`; `first_row` numbers the rows in
+    /// errors.
+    fn fill(&self, chars: &[u32], out: &mut [u32], first_row: usize) -> Result<(), Ki3Error> {
+        for (i, (row, code)) in chars.chunks_exact(self.width).zip(out).enumerate() {
+            *code = self.get(row).ok_or_else(|| unknown(first_row + i, row))?;
+        }
+        Ok(())
     }
 }
 
@@ -164,5 +180,17 @@ mod tests {
         let got = table.indices(&rows(&refs[..], 7)).unwrap();
         assert!(got.iter().enumerate().all(|(i, &a)| a as usize == i));
         assert!(PaddedNames::new(&many, 0).indices(&[]).unwrap().is_empty());
+        // A column long enough for parallel blocks: same codes, and the first bad row named.
+        let picks: Vec<&str> = (0..300_000).map(|i| refs[(i * 7919) % 5000]).collect();
+        let got = table.indices(&rows(&picks, 7)).unwrap();
+        assert!(got.iter().zip(&picks).all(|(&a, n)| many[a as usize] == *n));
+        let mut bad = picks.clone();
+        bad[299_999] = "nope";
+        bad[150_001] = "nix";
+        let err = table.indices(&rows(&bad, 7)).unwrap_err().to_string();
+        assert!(
+            err.contains("row 150001") && err.contains("\"nix\""),
+            "{err}"
+        );
     }
 }

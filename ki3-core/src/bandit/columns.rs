@@ -4,13 +4,13 @@
 
 /// An element of an arm column: the arm's index in the policy (its position among all arms,
 /// retired ones included, in the order they were added).
-pub trait ArmCode: Copy + std::fmt::Display {
+pub trait ArmCode: Copy + Send + Sync + std::fmt::Display {
     /// The index, or `None` when the value is negative or does not fit in `usize`.
     fn index(self) -> Option<usize>;
 }
 
 /// An element of a reward column, read as `f64`.
-pub trait RewardValue: Copy {
+pub trait RewardValue: Copy + Send + Sync {
     /// The reward (exact for every implementing type except `i64`/`u64` beyond 2^53).
     fn value(self) -> f64;
 

@@ -1,6 +1,7 @@
 //! Context-free Thompson sampling over conjugate arms: [`BernoulliTs`] and [`GaussianTs`].
 
 use rand::SeedableRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ArmCode, RewardValue};
@@ -328,50 +329,34 @@ impl<M: ArmModel> ContextFreeTs<M> {
 
     /// The statistics after an undiscounted batch of known arms and 0/1 rewards, computed from
     /// per-arm tallies (the common case, several times faster than one update per row), when
-    /// the model says that equals single updates bit for bit; `None` otherwise.
+    /// the model says that equals single updates bit for bit; `None` otherwise. Large batches
+    /// are tallied in parallel blocks; integer tallies add exactly, so the result does not
+    /// depend on the number of threads.
     fn binary_batch<A: ArmCode, R: RewardValue>(
         &self,
         arms: &[A],
         rewards: &[R],
     ) -> Option<Vec<M::Stats>> {
-        // Per arm, observations in the low and ones in the high 32 bits of one word (a batch is
-        // tallied in chunks below 2^32 rows), in four banks (rows round robin) so consecutive
-        // rows of one arm do not wait on each other's stores; 0/1 rewards are checked at the end.
-        const BANKS: usize = 4;
-        const CHUNK: usize = 1 << 31;
+        const PARALLEL_BLOCK: usize = 1 << 18;
         let n_arms = self.stats.len();
-        let mut tally = vec![[0u64; 2]; n_arms];
-        let mut banks = vec![0u64; BANKS * n_arms];
-        let mut not_binary = 0u64;
-        for (arms, rewards) in arms.chunks(CHUNK).zip(rewards.chunks(CHUNK)) {
-            let mut add = |bank: usize, a: A, r: R| -> Option<()> {
-                let b = r.binary_code();
-                let i = a.index().filter(|&i| i < n_arms)?;
-                let word = &mut banks[bank * n_arms + i];
-                *word = word.wrapping_add(1 | (b << 32));
-                not_binary |= b >> 1;
-                Some(())
-            };
-            let mut a4 = arms.chunks_exact(BANKS);
-            let mut r4 = rewards.chunks_exact(BANKS);
-            for (a, r) in (&mut a4).zip(&mut r4) {
-                for b in 0..BANKS {
-                    add(b, a[b], r[b])?;
+        let tally = if arms.len() < 2 * PARALLEL_BLOCK {
+            tally_binary(arms, rewards, n_arms)?
+        } else {
+            let blocks: Option<Vec<Vec<[u64; 2]>>> = arms
+                .par_chunks(PARALLEL_BLOCK)
+                .zip(rewards.par_chunks(PARALLEL_BLOCK))
+                .map(|(a, r)| tally_binary(a, r, n_arms))
+                .collect();
+            let mut blocks = blocks?.into_iter();
+            let mut total = blocks.next()?;
+            for block in blocks {
+                for (t, b) in total.iter_mut().zip(block) {
+                    t[0] += b[0];
+                    t[1] += b[1];
                 }
             }
-            for (&a, &r) in a4.remainder().iter().zip(r4.remainder()) {
-                add(0, a, r)?;
-            }
-            for (b, word) in banks.iter_mut().enumerate() {
-                let t = &mut tally[b % n_arms];
-                t[0] += *word & 0xFFFF_FFFF;
-                t[1] += *word >> 32;
-                *word = 0;
-            }
-        }
-        if not_binary != 0 {
-            return None;
-        }
+            total
+        };
         let prior = &self.params.prior;
         self.stats
             .iter()
@@ -758,4 +743,48 @@ fn check_no_context(context: &[f64]) -> Result<()> {
             expected: 0,
         })
     }
+}
+
+/// `[observations, ones]` per arm of a batch whose arms are all below `n_arms` and whose rewards
+/// are all 0 or 1; `None` otherwise.
+fn tally_binary<A: ArmCode, R: RewardValue>(
+    arms: &[A],
+    rewards: &[R],
+    n_arms: usize,
+) -> Option<Vec<[u64; 2]>> {
+    // Per arm, observations in the low and ones in the high 32 bits of one word (tallied in
+    // chunks below 2^32 rows), in four banks (rows round robin) so consecutive rows of one arm
+    // do not wait on each other's stores; 0/1 rewards are checked once at the end.
+    const BANKS: usize = 4;
+    const CHUNK: usize = 1 << 31;
+    let mut tally = vec![[0u64; 2]; n_arms];
+    let mut banks = vec![0u64; BANKS * n_arms];
+    let mut not_binary = 0u64;
+    for (arms, rewards) in arms.chunks(CHUNK).zip(rewards.chunks(CHUNK)) {
+        let mut add = |bank: usize, a: A, r: R| -> Option<()> {
+            let b = r.binary_code();
+            let i = a.index().filter(|&i| i < n_arms)?;
+            let word = &mut banks[bank * n_arms + i];
+            *word = word.wrapping_add(1 | (b << 32));
+            not_binary |= b >> 1;
+            Some(())
+        };
+        let mut a4 = arms.chunks_exact(BANKS);
+        let mut r4 = rewards.chunks_exact(BANKS);
+        for (a, r) in (&mut a4).zip(&mut r4) {
+            for b in 0..BANKS {
+                add(b, a[b], r[b])?;
+            }
+        }
+        for (&a, &r) in a4.remainder().iter().zip(r4.remainder()) {
+            add(0, a, r)?;
+        }
+        for (b, word) in banks.iter_mut().enumerate() {
+            let t = &mut tally[b % n_arms];
+            t[0] += *word & 0xFFFF_FFFF;
+            t[1] += *word >> 32;
+            *word = 0;
+        }
+    }
+    (not_binary == 0).then_some(tally)
 }
