@@ -35,8 +35,9 @@ rust-checks:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-rust-test:
+rust-test: venv
 	cargo test
+	cargo test -p ki3-py --lib
 
 python-test: python-ext
 	ruff check ki3-py/python python-tests benches/python
