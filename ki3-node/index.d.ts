@@ -300,6 +300,7 @@ export declare class LinearTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: LinearTS, other: LinearTS): void
+
 }
 
 /** A tracked decision: pass `id` to `reward` when the outcome is known. */

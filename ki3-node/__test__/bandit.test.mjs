@@ -705,51 +705,130 @@ test('merge: two replicas from one snapshot equal one policy that saw every upda
   assertRejectedUnchanged(left, () => left.merge(base, new ki3.GaussianTS({ arms: ABCD })), '')
 })
 
-test('choose() fast path: the same draws as the native choose, new arms named, retired skipped', () => {
-  for (const Policy of [ki3.BernoulliTS, ki3.GaussianTS]) {
-    const fast = new Policy({ arms: ABCD, seed: 5 })
-    for (let i = 0; i < 200; i++) fast.update(ABCD[i % 4], (i % 3) / 2)
-    const slow = Policy.fromJson(fast.toJson())
-    // `choose({})` goes through the native method; `choose()` through the fast path.
-    const a = Array.from({ length: 300 }, () => fast.choose())
-    const b = Array.from({ length: 300 }, () => slow.choose({}))
-    assert.deepEqual(a, b)
+test('fast paths (ki3.js) equal the native methods: draws, ids, state and errors', () => {
+  const x = f64(0.5, -1, 2)
+  const cases = [
+    [ki3.BernoulliTS, { arms: ABCD, seed: 5 }, undefined],
+    [ki3.GaussianTS, { arms: ABCD, seed: 5 }, undefined],
+    [ki3.LinearTS, { arms: ABCD, nFeatures: 3, seed: 5 }, x],
+  ]
+  for (const [Policy, options, context] of cases) {
+    const nat = Policy.prototype[Symbol.for('ki3.nativeMethods')]
+    const fast = new Policy(options)
+    const slow = new Policy(options)
+    const u = rng(9)
+    for (let i = 0; i < 300; i++) {
+      const r = u() < 0.4 ? 1 : 0
+      // update: by name and by index
+      const arm = i % 2 ? ABCD[i % 4] : i % 4
+      fast.update(arm, r, context)
+      nat.update.call(slow, arm, r, context)
+      // choose: single and slate
+      const c = context === undefined ? undefined : { context }
+      assert.equal(fast.choose(c), nat.choose.call(slow, c))
+      const slate = { n: 3, context }
+      assert.deepEqual(fast.choose(slate), nat.choose.call(slow, slate))
+      // decide + reward (out of order every other step)
+      const d1 = fast.decide(c)
+      const d2 = nat.decide.call(slow, c)
+      assert.deepEqual(d1, d2)
+      fast.reward(d1.id, r)
+      nat.reward.call(slow, d2.id, r)
+    }
     assert.equal(fast.toJson(), slow.toJson())
-    // Arms added after the first fast choice are named; retired arms are never chosen.
-    fast.addArm('e')
-    for (const arm of ['a', 'b', 'c', 'd']) fast.retireArm(arm)
-    assert.equal(fast.choose(), 'e')
-    fast.addArm('f')
-    fast.retireArm('e')
-    assert.equal(fast.choose(), 'f')
-    // A loaded copy (another object) gets its own handle; the original keeps its state.
-    const copy = Policy.fromJson(fast.toJson())
-    assert.equal(copy.choose(), 'f')
-    assert.deepEqual(copy.activeArms, ['f'])
+    // Errors: the same messages, and nothing changes.
+    const before = fast.toJson()
+    const bad = [
+      (p, m) => m.update.call(p, 'zz', 1, context),
+      (p, m) => m.update.call(p, 9, 1, context),
+      (p, m) => m.update.call(p, 1.5, 1, context),
+      (p, m) => m.update.call(p, 'a', NaN, context),
+      (p, m) => m.reward.call(p, 12345, 1),
+      (p, m) => m.reward.call(p, -1, 1),
+      (p, m) => m.choose.call(p, { n: 0, context }),
+      (p, m) => m.choose.call(p, { n: 1.5, context }),
+      (p, m) => m.choose.call(p, { n: 9, context }),
+      (p, m) => m.decide.call(p, { context: f64(1) }),
+    ]
+    for (const call of bad) {
+      let fastErr, slowErr
+      try {
+        call(fast, fast)
+      } catch (err) {
+        fastErr = err
+      }
+      try {
+        call(slow, nat)
+      } catch (err) {
+        slowErr = err
+      }
+      assert.ok(fastErr instanceof Error, String(call))
+      assert.equal(fastErr.message, slowErr.message)
+      assert.equal(fastErr.code, slowErr.code)
+    }
+    assert.equal(fast.toJson(), before)
   }
 })
 
-test('a call re-entering the same policy from an option getter throws instead of aliasing', () => {
+test('fast paths: arms added later are named, retired arms are never chosen, copies are separate', () => {
+  for (const Policy of [ki3.BernoulliTS, ki3.GaussianTS]) {
+    const ts = new Policy({ arms: ABCD, seed: 5 })
+    ts.choose()
+    ts.addArm('e')
+    for (const arm of ABCD) ts.retireArm(arm)
+    assert.equal(ts.choose(), 'e')
+    ts.update('e', 1)
+    ts.addArm('f')
+    ts.update('f', 0) // a name added after the index cache was built
+    ts.retireArm('e')
+    assert.equal(ts.choose(), 'f')
+    assert.deepEqual(ts.decide().arm, 'f')
+    const copy = Policy.fromJson(ts.toJson())
+    assert.equal(copy.choose(), 'f')
+    assert.equal(copy.nUpdates, ts.nUpdates)
+    // A frozen policy object still works (through the native methods).
+    const frozen = Object.freeze(Policy.fromJson(ts.toJson()))
+    assert.equal(frozen.choose(), 'f')
+    frozen.update('f', 1)
+    assert.equal(frozen.nUpdates, ts.nUpdates + 1)
+  }
+})
+
+test('a call re-entering the same policy from a getter throws instead of aliasing', () => {
   const ts = new ki3.BernoulliTS({ arms: ABCD, seed: 1 })
   const before = ts.toJson()
   let inner
-  const options = {
-    get n() {
+  // The native code reads the eligible list element by element: the getter runs inside it.
+  const eligible = ['a', 'b']
+  Object.defineProperty(eligible, 1, {
+    get() {
       try {
         ts.update('a', 1)
       } catch (err) {
         inner = err
       }
-      return 1
+      return 'b'
     },
-  }
-  assert.ok(ABCD.includes(ts.choose(options)))
+  })
+  assert.ok(['a', 'b'].includes(ts.choose({ eligible })))
   assert.match(String(inner), /borrowed mutably while another borrow|in use by a call/)
   // Only the outer choose ran: the re-entrant update changed nothing.
   const replay = ki3.BernoulliTS.fromJson(before)
-  replay.choose({})
+  replay.choose({ eligible: ['a', 'b'] })
   assert.equal(ts.toJson(), replay.toJson())
-  // A foreign receiver of the (patched) choose is a TypeError, not a crash.
-  const { choose } = ki3.BernoulliTS.prototype
+  // Option getters run once, before any native call, so they may use the policy.
+  let reads = 0
+  const options = {
+    get n() {
+      reads++
+      ts.update('c', 0)
+      return 2
+    },
+  }
+  assert.equal(ts.choose(options).length, 2)
+  assert.equal(reads, 1)
+  // A foreign receiver of the patched methods is a TypeError, not a crash.
+  const { choose, update } = ki3.BernoulliTS.prototype
   assert.throws(() => choose.call({}), TypeError)
+  assert.throws(() => update.call(Object.freeze({}), 'a', 1), TypeError)
 })

@@ -72,7 +72,7 @@ fn named(name: &str) -> impl Fn(Error) -> Error + '_ {
 }
 
 /// A non-negative integer given as a JS number (at most 2^53 - 1).
-fn whole(name: &str, v: f64) -> CoreResult<u64> {
+pub(crate) fn whole(name: &str, v: f64) -> CoreResult<u64> {
     if v.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&v) {
         Ok(v as u64)
     } else {
@@ -83,7 +83,7 @@ fn whole(name: &str, v: f64) -> CoreResult<u64> {
     }
 }
 
-fn whole_usize(name: &str, v: f64) -> CoreResult<usize> {
+pub(crate) fn whole_usize(name: &str, v: f64) -> CoreResult<usize> {
     let n = whole(name, v)?;
     usize::try_from(n).map_err(|_| Ki3Error::param(name, format!("{n} is too large")))
 }
@@ -422,7 +422,11 @@ fn f64_array_arg<'a>(env: &Env, v: Unknown, name: &str) -> Result<Float64Column<
     unsafe { Float64Column::from_napi_value(env.raw(), v.raw()) }.map_err(named(name))
 }
 
-fn opt_f64_array_arg<'a>(env: &Env, v: Unknown, name: &str) -> Result<Option<Float64Column<'a>>> {
+pub(crate) fn opt_f64_array_arg<'a>(
+    env: &Env,
+    v: Unknown,
+    name: &str,
+) -> Result<Option<Float64Column<'a>>> {
     match v.get_type()? {
         ValueType::Undefined | ValueType::Null => Ok(None),
         _ => f64_array_arg(env, v, name).map(Some),
@@ -442,7 +446,7 @@ fn decision_id(env: &Env, v: Unknown) -> Result<u64> {
 }
 
 /// The id as JS sees it: a number when exact, a bigint above 2^53 - 1.
-fn id_to_js(id: u64) -> Either<f64, BigInt> {
+pub(crate) fn id_to_js(id: u64) -> Either<f64, BigInt> {
     if id as f64 <= MAX_SAFE_INTEGER {
         Either::A(id as f64)
     } else {
@@ -998,7 +1002,11 @@ impl Core for cb::LinearTs {
 
 /// The context of a call: context-free policies take none (an empty array is accepted), the
 /// linear policy needs one (the core checks its length and values).
-fn context_for<'x>(core: &dyn Core, arg: &str, x: Option<&'x [f64]>) -> CoreResult<&'x [f64]> {
+pub(crate) fn context_for<'x>(
+    core: &dyn Core,
+    arg: &str,
+    x: Option<&'x [f64]>,
+) -> CoreResult<&'x [f64]> {
     let d = core.context_dim();
     match (d, x) {
         (0, None) => Ok(&[]),
@@ -1034,9 +1042,9 @@ pub(crate) struct Serving<C> {
 /// (`_fastHandle`, see `ki3.js`). A call that arrives while another call on the same policy has
 /// not returned (from a getter or callback that call invoked) gets an error instead of an
 /// aliased state.
-pub(crate) struct Shared<C>(Rc<RefCell<Serving<C>>>);
+pub(crate) struct Shared<C>(pub(crate) Rc<RefCell<Serving<C>>>);
 
-fn busy() -> Error {
+pub(crate) fn busy() -> Error {
     Error::new(
         Status::GenericFailure,
         "the policy is in use by a call that has not returned (a re-entrant call from a getter \
@@ -1257,20 +1265,25 @@ impl<C: Core + 'static> Serving<C> {
         }
     }
 
+    /// The reward of single-arm decision `id` (a slate id gets the JS way to reward it).
+    pub(crate) fn reward_value(&mut self, id: u64, r: f64) -> Result<()> {
+        self.inner.reward(id, r).map(|_| ()).map_err(|err| {
+            let mut err = to_napi(err);
+            err.reason = err.reason.replace(
+                "use reward_slate",
+                "reward it with a Float64Array of one reward per arm",
+            );
+            err
+        })
+    }
+
     pub(crate) fn reward(&mut self, env: &Env, id: Unknown, value: Unknown) -> Result<()> {
         let id = decision_id(env, id)?;
         match value.get_type()? {
             ValueType::Number => {
                 // SAFETY: a number handle of this call's scope, read on the JS thread.
                 let r = unsafe { f64::from_napi_value(env.raw(), value.raw()) }?;
-                self.inner.reward(id, r).map(|_| ()).map_err(|err| {
-                    let mut err = to_napi(err);
-                    err.reason = err.reason.replace(
-                        "use reward_slate",
-                        "reward it with a Float64Array of one reward per arm",
-                    );
-                    err
-                })
+                self.reward_value(id, r)
             }
             _ => {
                 let r = f64_array_arg(env, value, "value").map_err(|_| {
@@ -1787,7 +1800,7 @@ macro_rules! bandit_methods {
 /// allowed) with a Beta prior per arm.
 #[napi(js_name = "BernoulliTS")]
 pub struct BernoulliTS {
-    s: Shared<cb::BernoulliTs>,
+    pub(crate) s: Shared<cb::BernoulliTs>,
 }
 
 #[napi]
@@ -1808,7 +1821,7 @@ bandit_methods!(BernoulliTS, cb::BernoulliTs);
 /// (Normal–Inverse-Gamma prior).
 #[napi(js_name = "GaussianTS")]
 pub struct GaussianTS {
-    s: Shared<cb::GaussianTs>,
+    pub(crate) s: Shared<cb::GaussianTs>,
 }
 
 #[napi]
@@ -1830,7 +1843,7 @@ bandit_methods!(GaussianTS, cb::GaussianTs);
 /// (`Float64Array` of length `nFeatures`).
 #[napi(js_name = "LinearTS")]
 pub struct LinearTS {
-    s: Shared<cb::LinearTs>,
+    pub(crate) s: Shared<cb::LinearTs>,
 }
 
 #[napi]
@@ -1869,47 +1882,4 @@ impl LinearTS {
     pub(crate) fn core(&self) -> Result<Ref<'_, cb::LinearTs>> {
         self.s.core()
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The fast path of `choose()` (used by `ki3.js`)
-
-/// The state of a context-free policy, for [`choose_index`]. A napi class method call pays for
-/// unwrapping `this` (~0.2 µs on Node 20, as much as the Thompson draw itself); an external
-/// handed back as a plain function argument is read in a few nanoseconds.
-pub struct FastHandle(ContextFree);
-
-enum ContextFree {
-    Bernoulli(Rc<RefCell<Serving<cb::BernoulliTs>>>),
-    Gaussian(Rc<RefCell<Serving<cb::GaussianTs>>>),
-}
-
-#[napi]
-impl BernoulliTS {
-    /// (internal) The handle of the `choose()` fast path.
-    #[napi(js_name = "_fastHandle", skip_typescript)]
-    pub fn fast_handle(&self) -> External<FastHandle> {
-        External::new(FastHandle(ContextFree::Bernoulli(Rc::clone(&self.s.0))))
-    }
-}
-
-#[napi]
-impl GaussianTS {
-    /// (internal) The handle of the `choose()` fast path.
-    #[napi(js_name = "_fastHandle", skip_typescript)]
-    pub fn fast_handle(&self) -> External<FastHandle> {
-        External::new(FastHandle(ContextFree::Gaussian(Rc::clone(&self.s.0))))
-    }
-}
-
-/// (internal) `choose()` without options: the index (into `arms`) of a Thompson choice among
-/// the active arms of the policy behind `handle`; the same draw as `choose()`.
-#[napi(js_name = "_chooseIndex", skip_typescript)]
-pub fn choose_index(handle: &External<FastHandle>) -> Result<u32> {
-    let arm = match &handle.0 {
-        ContextFree::Bernoulli(s) => s.try_borrow_mut().map_err(|_| busy())?.inner.choose(None),
-        ContextFree::Gaussian(s) => s.try_borrow_mut().map_err(|_| busy())?.inner.choose(None),
-    }
-    .napi()?;
-    u32::try_from(arm).map_err(|_| invalid(format!("arm index {arm} does not fit in u32")))
 }
