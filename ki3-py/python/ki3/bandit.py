@@ -107,6 +107,12 @@ def _names(arms: Any, name: str = "arms") -> list[str]:
     return [str(a) for a in out]
 
 
+#: Exact Python number types the hot paths pass straight to native code (bool excluded).
+_NUMBER = (float, int)
+#: Largest decision id (the native side takes a u64).
+_MAX_ID = 2**64 - 1
+
+
 def _eligible(eligible: Any) -> list[str] | None:
     if eligible is None:
         return None
@@ -491,6 +497,9 @@ class _Bandit:
         (int, str or list of str)
             The decision id and the arm (or the slate when ``n > 1``).
         """
+        plain = n.__class__ is int and n == 1 and eligible is None and context is None
+        if plain and not self._contextual:  # the serving hot path: nothing to convert
+            return self._native.decide(None)
         n = _count(n)
         x = self._ctx(context)
         e = _eligible(eligible)
@@ -510,6 +519,10 @@ class _Bandit:
         value : float or sequence of float
             The reward; for a slate, one reward per position (same order as the slate).
         """
+        hot = decision_id.__class__ is int and 0 <= decision_id <= _MAX_ID
+        if hot and value.__class__ in _NUMBER:
+            self._native.reward(decision_id, value)  # the serving hot path
+            return
         did = _uint(decision_id, "decision_id")
         if isinstance(value, (str, bytes)):
             raise InvalidInputError(f"reward: expected a number, got {value!r}")
@@ -527,6 +540,10 @@ class _Bandit:
         -------
         self
         """
+        plain = context is None and arm.__class__ is str and reward.__class__ in _NUMBER
+        if plain and not self._contextual:  # the serving hot path: nothing to convert
+            self._native.update(arm, reward)
+            return self
         x = self._ctx(context)
         if x is None:
             self._native.update(_arm(arm), _real(reward, "reward"))
