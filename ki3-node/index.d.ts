@@ -114,7 +114,10 @@ export declare class FeatureAggregator {
   merge(other: FeatureAggregator): void
   /** The features of every event ingested, as `customerFeatures` computes them. */
   finish(options: FinishOptions): FeatureResult
-  /** `finish` on the libuv thread pool (works on a copy of the state). */
+  /**
+   * `finish` on the libuv thread pool, on a copy of the state: the aggregator can take more
+   * chunks while it runs.
+   */
   finishAsync(options: FinishOptions): Promise<FeatureResult>
   /** The state as JSON (the same format in Python, Node and Rust). */
   toJson(): string

@@ -51,6 +51,14 @@ test('finishAsync equals finish; finish takes numbers, bigints and Dates', async
   const agg = new ki3.FeatureAggregator()
   agg.update(shop, { timeUnit: 's' })
   assertSameFeatures(await agg.finishAsync(FINISH), whole, 'async')
+  // finishAsync works on a copy: the aggregator takes more chunks (and finishes) meanwhile, and
+  // the pending result is the one of the state when it was called.
+  const copy = ki3.FeatureAggregator.fromJson(agg.toJson())
+  const pending = copy.finishAsync(FINISH)
+  copy.update(shop, { timeUnit: 's' })
+  assert.equal(copy.nEvents, 2 * agg.nEvents)
+  assert.ok(copy.finish(FINISH))
+  assertSameFeatures(await pending, whole, 'async during updates')
   const secs = AS_OF.getTime() / 1000
   assertSameFeatures(agg.finish({ ...FINISH, asOf: secs }), whole, 'number')
   assertSameFeatures(agg.finish({ ...FINISH, asOf: BigInt(secs) }), whole, 'bigint')

@@ -26,7 +26,7 @@ use ndarray::ArrayView2;
 
 use crate::columns::{Float64Column, Kind, classify};
 use crate::error::{IntoNapi, bad_value, to_napi};
-use crate::{convert_arg, convert_opt_arg, string_arg, take_job};
+use crate::{Raw, convert_arg, convert_opt_arg, spawn, string_arg, take_job};
 
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
 
@@ -358,25 +358,6 @@ fn read_str(
     .map_err(Some)?;
     let bytes = buf.get(..written).unwrap_or_default();
     std::str::from_utf8(bytes).map_err(|_| Some(invalid("arm name is not valid UTF-8".into())))
-}
-
-/// A JS value created during the call (arm names made straight from the core's strings).
-pub struct Raw(sys::napi_value);
-
-impl TypeName for Raw {
-    fn type_name() -> &'static str {
-        "unknown"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
-
-impl ToNapiValue for Raw {
-    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        Ok(val.0)
-    }
 }
 
 fn js_string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
@@ -1490,17 +1471,6 @@ pub(crate) fn stop_to_js(out: StopOut) -> ShouldStopResult {
         prob_best: out.decision.prob_best,
         expected_loss: out.decision.expected_loss,
     }
-}
-
-/// Queues `task` on the libuv thread pool and returns its promise.
-///
-/// Not an `AsyncTask` return value: napi-rs keeps the receiver (`&self` / `&mut self`) of a
-/// method that returns an `AsyncTask` borrowed until the promise settles, so every `choose` or
-/// `update` during a long `probBestAsync` would throw. The tasks work on their own copy of the
-/// policy, so the borrow can end with the call.
-fn spawn<T: Task>(env: &Env, task: T) -> Result<Raw> {
-    let promise = env.spawn(task)?;
-    Ok(Raw(promise.promise_object().raw()))
 }
 
 /// `probBest` on the libuv thread pool (on a copy of the policy).

@@ -14,7 +14,7 @@ use crate::columns::{
 };
 use crate::error::{IntoNapi, to_napi};
 use crate::time::{JsTime, TimeArg, parse_unit};
-use crate::{convert_arg, convert_opt_arg, string_arg, take_job};
+use crate::{Raw, convert_arg, convert_opt_arg, spawn, string_arg, take_job};
 
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
 
@@ -393,17 +393,18 @@ impl FeatureAggregator {
         Ok(table_to_js(table, &Names::default()))
     }
 
-    /// `finish` on the libuv thread pool (works on a copy of the state).
+    /// `finish` on the libuv thread pool, on a copy of the state: the aggregator can take more
+    /// chunks while it runs.
     #[napi(
         ts_args_type = "options: FinishOptions",
         ts_return_type = "Promise<FeatureResult>"
     )]
-    pub fn finish_async(&self, env: Env, options: Unknown) -> AsyncTask<FinishTask> {
+    pub fn finish_async(&self, env: Env, options: Unknown) -> Result<Raw> {
         let job = (|| {
             let options: FinishOptions = convert_arg(&env, options, "options")?;
             Ok((self.inner.clone(), SpecArgs::from_finish(&options)?))
         })();
-        AsyncTask::new(FinishTask { job: Some(job) })
+        spawn(&env, FinishTask { job: Some(job) })
     }
 
     /// The state as JSON (the same format in Python, Node and Rust).

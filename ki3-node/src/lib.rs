@@ -113,6 +113,36 @@ pub(crate) fn string_arg(env: &Env, value: Unknown, name: &str) -> Result<String
 }
 
 /// Takes the prepared job of an async task (it runs once).
+/// A JS value created during the call.
+pub struct Raw(pub(crate) sys::napi_value);
+
+impl TypeName for Raw {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Raw {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+/// Queues `task` on the libuv thread pool and returns its promise.
+///
+/// Not an `AsyncTask` return value: napi-rs keeps the receiver (`&self` / `&mut self`) of a
+/// method that returns an `AsyncTask` borrowed until the promise settles, so every other call on
+/// the object during a long task would throw. Methods that use this give the task its own copy
+/// of the state, so the borrow can end with the call.
+pub(crate) fn spawn<T: Task>(env: &Env, task: T) -> Result<Raw> {
+    let promise = env.spawn(task)?;
+    Ok(Raw(promise.promise_object().raw()))
+}
+
 pub(crate) fn take_job<T>(job: &mut Option<Result<T>>) -> Result<T> {
     job.take()
         .unwrap_or_else(|| Err(Error::from_reason("ki3: task ran twice")))
