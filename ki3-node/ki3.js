@@ -20,17 +20,22 @@ const NATIVE_METHODS = Symbol.for('ki3.nativeMethods')
 /** Largest slate served by the fast path (the size of its index buffer). */
 const MAX_FAST_SLATE = 64
 
-/** Per-policy fast-path state, or null for an object that cannot take it (frozen). */
-function fastState(policy) {
+/**
+ * The fast-path state of `policy` (an instance of `Policy`), or null when the native method
+ * must serve the call: another receiver (the native method reports it), or an object that
+ * cannot take the state (frozen).
+ */
+function fastState(policy, Policy) {
   const s = policy[FAST]
-  if (s !== undefined) return s
-  if (!Object.isExtensible(policy)) return null
-  const state = {
-    handle: policy._fastHandle(),
-    names: policy.arms,
-    index: null,
-    out: new Uint32Array(MAX_FAST_SLATE),
+  if (s !== undefined && s.owner === policy && s.Policy === Policy) return s
+  if (!(policy instanceof Policy) || Object.hasOwn(policy, FAST) || !Object.isExtensible(policy)) return null
+  let handle
+  try {
+    handle = policy._fastHandle()
+  } catch {
+    return null // not a native instance (e.g. Object.create(policy)): the native method says so
   }
+  const state = { owner: policy, Policy, handle, names: policy.arms, index: null, out: new Uint32Array(MAX_FAST_SLATE) }
   Object.defineProperty(policy, FAST, { value: state })
   return state
 }
@@ -56,6 +61,9 @@ function indexOf(policy, s, name) {
   return indexOf(policy, s, name)
 }
 
+// The native options parser rejects `null` fields, so only `undefined` takes the fast path.
+const isOption = (c) => c === undefined || c instanceof Float64Array
+// `update` takes a null context like undefined.
 const isContext = (c) => c === undefined || c === null || c instanceof Float64Array
 const isSlate = (n) => Number.isInteger(n) && n > 1 && n <= MAX_FAST_SLATE
 
@@ -73,11 +81,9 @@ for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
         if (typeof options !== 'object') return nativeChoose.call(this, options)
         ;({ n, eligible, context } = options)
       }
-      const s = fastState(this)
-      const single = n === undefined || n === null || n === 1
-      if (s === null || (eligible !== undefined && eligible !== null) || !isContext(context) || !(single || isSlate(n))) {
-        return nativeChoose.call(this, options == null ? options : { n, eligible, context })
-      }
+      const single = n === undefined || n === 1
+      const s = eligible === undefined && isOption(context) && (single || isSlate(n)) ? fastState(this, Policy) : null
+      if (s === null) return nativeChoose.call(this, options == null ? options : { n, eligible, context })
       if (single) return nameOf(this, s, _chooseIndex(s.handle, context))
       _chooseSlate(s.handle, n, context, s.out)
       const arms = new Array(n)
@@ -91,23 +97,21 @@ for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
         if (typeof options !== 'object') return nativeDecide.call(this, options)
         ;({ n, eligible, context } = options)
       }
-      const s = fastState(this)
-      const single = n === undefined || n === null || n === 1
-      if (s === null || !single || (eligible !== undefined && eligible !== null) || !isContext(context)) {
-        return nativeDecide.call(this, options == null ? options : { n, eligible, context })
-      }
+      const plain = (n === undefined || n === 1) && eligible === undefined && isOption(context)
+      const s = plain ? fastState(this, Policy) : null
+      if (s === null) return nativeDecide.call(this, options == null ? options : { n, eligible, context })
       const id = _decideIndex(s.handle, context, s.out)
       return { id, arm: nameOf(this, s, s.out[0]) }
     },
 
     reward(id, value) {
-      const s = typeof id === 'number' && typeof value === 'number' ? fastState(this) : null
+      const s = typeof id === 'number' && typeof value === 'number' ? fastState(this, Policy) : null
       if (s === null) return nativeReward.call(this, id, value)
       _reward(s.handle, id, value)
     },
 
     update(arm, reward, context) {
-      const s = typeof reward === 'number' && isContext(context) ? fastState(this) : null
+      const s = typeof reward === 'number' && isContext(context) ? fastState(this, Policy) : null
       if (s !== null) {
         const i = typeof arm === 'string' ? indexOf(this, s, arm) : typeof arm === 'number' ? arm : undefined
         if (i !== undefined) return _update(s.handle, i, reward, context)

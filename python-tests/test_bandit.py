@@ -368,8 +368,28 @@ def test_update_batch_integer_codes_equal_names():
     assert BernoulliTS(ARMS, seed=2).update_batch(cat, rewards).to_json() == want
     shuffled = pd.Categorical(names, categories=ARMS[::-1])
     assert BernoulliTS(ARMS, seed=2).update_batch(shuffled, rewards).to_json() == want
+    # Categories that never occur need not be arms; used unknown ones are named by row.
+    extra = pd.Categorical(names, categories=[*ARMS, "zzz", 5])
+    assert BernoulliTS(ARMS, seed=2).update_batch(extra, rewards).to_json() == want
+    bad = pd.Categorical(["a", "zzz", "b"], categories=["a", "b", "zzz"])
+    with pytest.raises(ki3.InvalidInputError, match="row 1: unknown arm 'zzz'"):
+        BernoulliTS(ARMS).update_batch(bad, [1, 0, 1])
     with pytest.raises(ki3.InvalidInputError, match="arms: missing value at row 1"):
         BernoulliTS(ARMS).update_batch(pd.Series([0, None, 1], dtype="Int64"), [1, 0, 1])
+    # uint64 indices beyond the arms are unknown arms (not wrapped to negatives).
+    with pytest.raises(ki3.InvalidInputError, match="unknown arm 18446744073709551615"):
+        BernoulliTS(ARMS).update_batch(pd.Series([0, 2**64 - 1], dtype="uint64"), [1, 0])
+    # Misaligned but contiguous columns are copied, not rejected.
+    raw = np.zeros(8 * 3000 + 1, dtype=np.uint8)
+    misaligned = np.frombuffer(raw.data, dtype=np.int64, count=3000, offset=1)
+    misaligned[:] = codes
+    assert not misaligned.flags.aligned
+    assert BernoulliTS(ARMS, seed=2).update_batch(misaligned, rewards).to_json() == want
+    # LinearTS takes integer and boolean rewards too.
+    X = np.ones((3, 2))
+    lin = LinearTS(ARMS, 2).update_batch(np.array([0, 1, 1]), np.array([1, 0, 1]), contexts=X)
+    same = LinearTS(ARMS, 2).update_batch(["a", "b", "b"], [True, False, True], contexts=X)
+    assert lin.to_json() == same.to_json()
     with pytest.raises(ki3.InvalidInputError, match=r"row 2: unknown arm 5 \(the policy has 5"):
         BernoulliTS(ARMS).update_batch(np.array([0, 1, 5]), [1, 0, 1])
 

@@ -1519,6 +1519,21 @@ fn batches_equal_single_updates_bit_for_bit_for_every_column_type() {
     assert!(err.contains("row 555555"), "{err}");
     assert_eq!(ts.to_json().unwrap(), fresh().to_json().unwrap());
 
+    // Fewer rows than arms (validated, then applied in place): the same as single updates.
+    let many = || BernoulliTsParams::default().seed(3).build(1_000).unwrap();
+    let few_arms = [999usize, 3, 3, 500];
+    let few_rewards = [1.0, 0.25, 0.0, 1.0];
+    let mut ts = many();
+    ts.update_batch(&few_arms, &few_rewards).unwrap();
+    assert_eq!(
+        ts.to_json().unwrap(),
+        sequential(many(), &few_arms, &few_rewards)
+    );
+    let before = ts.to_json().unwrap();
+    assert!(ts.update_batch(&[1usize, 1000], &[1.0, 1.0]).is_err());
+    assert!(ts.update_batch(&[1usize, 2], &[1.0, 1.5]).is_err());
+    assert_eq!(ts.to_json().unwrap(), before);
+
     // The posterior counts are the tallies.
     let mut ts = fresh();
     ts.update_batch(&arms, &binary).unwrap();

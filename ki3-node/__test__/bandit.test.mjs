@@ -827,8 +827,35 @@ test('a call re-entering the same policy from a getter throws instead of aliasin
   }
   assert.equal(ts.choose(options).length, 2)
   assert.equal(reads, 1)
-  // A foreign receiver of the patched methods is a TypeError, not a crash.
+  // A foreign receiver of the patched methods gets the native method's error, not a crash.
   const { choose, update } = ki3.BernoulliTS.prototype
-  assert.throws(() => choose.call({}), TypeError)
-  assert.throws(() => update.call(Object.freeze({}), 'a', 1), TypeError)
+  const nat = ki3.BernoulliTS.prototype[Symbol.for('ki3.nativeMethods')]
+  const sameError = (fast, slow) => {
+    let a, b
+    try {
+      fast()
+    } catch (err) {
+      a = err
+    }
+    try {
+      slow()
+    } catch (err) {
+      b = err
+    }
+    assert.ok(a instanceof Error)
+    assert.equal(a.message, b.message)
+  }
+  sameError(() => choose.call({}), () => nat.choose.call({}))
+  sameError(() => update.call(Object.freeze({}), 'a', 1), () => nat.update.call({}, 'a', 1))
+  const derived = Object.create(ts)
+  sameError(() => derived.choose(), () => nat.choose.call(derived))
+  const gaussian = new ki3.GaussianTS({ arms: ABCD, seed: 1 })
+  gaussian.choose()
+  const bernoulliUpdate = ki3.BernoulliTS.prototype.update
+  sameError(() => bernoulliUpdate.call(gaussian, 'a', 1), () => nat.update.call(gaussian, 'a', 1))
+  // Null option fields are refused like the native parser refuses them, whatever else is given.
+  for (const o of [{ n: null }, { n: null, eligible: ['a', 'b'] }, { context: null }, { eligible: null, n: 9 }]) {
+    sameError(() => ts.choose(o), () => nat.choose.call(ts, o))
+    sameError(() => ts.decide(o), () => nat.decide.call(ts, o))
+  }
 })

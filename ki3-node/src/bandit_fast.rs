@@ -95,15 +95,16 @@ pub fn choose_slate(
     let k = whole_usize("n", n).napi()?;
     let context = opt_f64_array_arg(&env, context, "context")?;
     let x = context.as_ref().map(|c| c.as_slice());
+    // SAFETY: JS is paused during this synchronous call, so nothing else touches the buffer.
+    let out = unsafe { out.as_mut() };
+    if out.len() < k {
+        // Checked before drawing, so a refused call does not advance the random stream.
+        return Err(Error::from_reason("ki3: slate buffer too small"));
+    }
     let arms = with_serving!(handle, |s| {
         let x = context_for(&s.inner, "context", x).napi()?;
         Core::choose_k(&mut s.inner, x, k, None).napi()?
     });
-    // SAFETY: JS is paused during this synchronous call, so nothing else touches the buffer.
-    let out = unsafe { out.as_mut() };
-    if out.len() < arms.len() {
-        return Err(Error::from_reason("ki3: slate buffer too small"));
-    }
     for (o, &arm) in out.iter_mut().zip(&arms) {
         *o = index_u32(arm)?;
     }

@@ -287,8 +287,10 @@ impl<M: ArmModel> ContextFreeTs<M> {
         rewards: &[R],
     ) -> Result<()> {
         check_batch_lengths(arms.len(), rewards.len())?;
-        if self.params.options.discount != 1.0 {
-            // Decay depends on the order of updates: validate every row, then apply in order.
+        // Decay depends on the order of updates, and a batch with fewer rows than arms should
+        // not pay per arm (the paths below copy or tally all arms): validate every row, then
+        // apply in order.
+        if self.params.options.discount != 1.0 || arms.len() < self.stats.len() {
             let mut codes = Vec::with_capacity(arms.len());
             for (row, (&a, &r)) in arms.iter().zip(rewards).enumerate() {
                 let arm = self.arms.check_code(a, row)?;
@@ -310,6 +312,7 @@ impl<M: ArmModel> ContextFreeTs<M> {
         }
         // Undiscounted, an update only adds to its arm's statistics: add into a copy in one
         // pass (the operations and order of single updates) and keep it if every row is valid.
+        // (At least as many rows as arms here, so the copy costs less than the rows.)
         let mut stats = self.stats.clone();
         let prior = &self.params.prior;
         for (row, (&a, &r)) in arms.iter().zip(rewards).enumerate() {

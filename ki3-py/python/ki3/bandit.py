@@ -169,12 +169,16 @@ def _rewards(values: Any) -> np.ndarray:
         ok = api.is_bool_dtype(dtype) or api.is_integer_dtype(dtype) or api.is_float_dtype(dtype)
         if not ok:
             raise InvalidInputError(f"rewards: expected numbers, got dtype {dtype}")
-        return np.ascontiguousarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        return _borrowable(col.to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
     if len(col) and kind not in "biuf":
         raise InvalidInputError(f"rewards: expected numbers, got dtype {dtype}")
     arr = col.to_numpy() if hasattr(col, "to_numpy") else col
-    target = {"b": np.bool_, "i": np.int64}.get(kind, np.float64)
-    return np.ascontiguousarray(arr, dtype=target)
+    return _borrowable(arr, {"b": np.bool_, "i": np.int64}.get(kind, np.float64))
+
+
+def _borrowable(values: Any, dtype: Any) -> np.ndarray:
+    """``values`` as a C-contiguous, aligned array of ``dtype`` (no copy when it already is)."""
+    return np.require(values, dtype=dtype, requirements=["C", "A"])
 
 
 #: Integer dtypes the native batch borrows as arm indices (others are cast to int64).
@@ -185,9 +189,9 @@ _CODE_DTYPES = {
 
 def _index_codes(codes: np.ndarray) -> np.ndarray:
     """Integer arm indices as a contiguous array of a dtype the native batch borrows."""
-    if codes.dtype in _CODE_DTYPES:
-        return np.ascontiguousarray(codes)
-    return np.ascontiguousarray(codes, dtype=np.int64)
+    # uint8/uint16 (and other byte orders) become int64 exactly; uint64 is uintp.
+    dtype = codes.dtype if codes.dtype in _CODE_DTYPES else np.int64
+    return _borrowable(codes, dtype)
 
 
 def _arm_codes(native: Any, arms: Any) -> np.ndarray:
@@ -218,14 +222,19 @@ def _arm_codes(native: Any, arms: Any) -> np.ndarray:
         if col.hasnans:
             row = int(np.flatnonzero(col.isna().to_numpy())[0])
             raise InvalidInputError(f"arms: missing value at row {row}")
-        return _index_codes(col.to_numpy(dtype=np.int64))
+        # The column's own integer type: uint64 values above 2^63 must not wrap to negatives.
+        return _index_codes(col.to_numpy(dtype=getattr(col.dtype, "numpy_dtype", col.dtype)))
     else:
         codes, uniques = pd.factorize(col)
     if (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
         raise InvalidInputError(f"arms: missing value at row {row}")
-    lookup = np.empty(len(uniques), dtype=np.uintp)
+    # Only the categories that occur must be arms (a Categorical may list others).
+    used = np.bincount(codes, minlength=len(uniques)) > 0
+    lookup = np.zeros(len(uniques), dtype=np.uintp)
     for i, name in enumerate(np.asarray(uniques, dtype=object).tolist()):
+        if not used[i]:
+            continue
         if not isinstance(name, str):
             row = int(np.argmax(codes == i))
             raise InvalidInputError(
@@ -238,7 +247,7 @@ def _arm_codes(native: Any, arms: Any) -> np.ndarray:
             raise InvalidInputError(
                 f"arms: invalid value at row {row}: unknown arm {name!r}"
             ) from None
-    if np.array_equal(lookup, np.arange(len(lookup))):
+    if used.all() and np.array_equal(lookup, np.arange(len(lookup))):
         return _index_codes(codes)
     return lookup[codes]
 
@@ -576,7 +585,8 @@ class _Bandit:
         if self._contextual:
             if contexts is None:
                 raise InvalidInputError("contexts: LinearTS needs one context row per reward")
-            self._native.update_batch(codes, _matrix(contexts, "contexts"), values)
+            matrix = _matrix(contexts, "contexts")
+            self._native.update_batch(codes, matrix, _borrowable(values, np.float64))
         else:
             self._ctx(contexts)
             self._native.update_batch(codes, values)
@@ -1062,8 +1072,8 @@ def replay(
     if codes.dtype.kind == "i" and (codes < 0).any():
         row = int(np.flatnonzero(codes < 0)[0])
         raise InvalidInputError(f"arms: row {row}: arm index {codes[row]} is negative")
-    codes = np.ascontiguousarray(codes, dtype=np.uintp)
-    values = np.ascontiguousarray(_rewards(rewards), dtype=np.float64)
+    codes = _borrowable(codes, np.uintp)
+    values = _borrowable(_rewards(rewards), np.float64)
     run = policy if inplace else policy.copy()
     if policy._contextual:
         if contexts is None:
