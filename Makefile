@@ -38,6 +38,7 @@ rust-checks:
 rust-test: venv
 	cargo test
 	cargo test -p ki3-py --lib
+	cargo test -p ki3-node --lib
 
 python-test: python-ext
 	ruff check ki3-py/python python-tests benches/python

@@ -859,3 +859,26 @@ test('a call re-entering the same policy from a getter throws instead of aliasin
     sameError(() => ts.decide(o), () => nat.decide.call(ts, o))
   }
 })
+
+test('the raw fast functions refuse forged handles and bad arguments with Errors', () => {
+  const fast = ki3._fastFunctions()
+  const ts = new ki3.BernoulliTS({ arms: ABCD, seed: 1 })
+  ts.choose()
+  const before = ts.toJson()
+  const out = new Uint32Array(4)
+  for (const handle of [123456, -1, 0.5, NaN, 2 ** 60, 'x', undefined, {}]) {
+    assert.throws(() => fast.chooseIndex(handle), Error)
+    assert.throws(() => fast.decideIndex(handle, undefined, out), Error)
+    assert.throws(() => fast.reward(handle, 0, 1), Error)
+    assert.throws(() => fast.update(handle, 0, 1), Error)
+  }
+  const handle = ts._fastHandle()
+  assert.equal(ts._fastHandle(), handle) // one slot per policy
+  assert.throws(() => fast.chooseSlate(handle, 3, undefined, new Uint32Array(2)), /buffer too small/)
+  assert.throws(() => fast.chooseSlate(handle, 3, undefined, 'not a buffer'), Error)
+  assert.throws(() => fast.decideIndex(handle, undefined, new Uint32Array(0)), /buffer too small/)
+  assert.throws(() => fast.update(handle, 'a', 1), /arm/)
+  assert.throws(() => fast.reward(handle, 'x', 1), /id/)
+  assert.equal(ts.toJson(), before) // nothing was drawn or learnt
+  assert.ok(ABCD.includes(ts.choose()))
+})

@@ -11,7 +11,7 @@
 //! called, and the core validates before it changes anything, so a rejected call leaves the
 //! state (`toJson()`) exactly as it was.
 
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::ptr;
 use std::rc::Rc;
 
@@ -1023,7 +1023,19 @@ pub(crate) struct Serving<C> {
 /// (`_fastHandle`, see `ki3.js`). A call that arrives while another call on the same policy has
 /// not returned (from a getter or callback that call invoked) gets an error instead of an
 /// aliased state.
-pub(crate) struct Shared<C>(pub(crate) Rc<RefCell<Serving<C>>>);
+pub(crate) struct Shared<C> {
+    pub(crate) state: Rc<RefCell<Serving<C>>>,
+    /// Id of this policy's fast-path slot, once `_fastHandle` made one (released on drop).
+    pub(crate) fast_slot: Cell<Option<f64>>,
+}
+
+impl<C> Drop for Shared<C> {
+    fn drop(&mut self) {
+        if let Some(id) = self.fast_slot.get() {
+            crate::bandit_fast::release(id);
+        }
+    }
+}
 
 pub(crate) fn busy() -> Error {
     Error::new(
@@ -1035,15 +1047,18 @@ pub(crate) fn busy() -> Error {
 
 impl<C: Core + 'static> Shared<C> {
     pub(crate) fn new(inner: C) -> Self {
-        Shared(Rc::new(RefCell::new(Serving::new(inner))))
+        Shared {
+            state: Rc::new(RefCell::new(Serving::new(inner))),
+            fast_slot: Cell::new(None),
+        }
     }
 
     pub(crate) fn get(&self) -> Result<Ref<'_, Serving<C>>> {
-        self.0.try_borrow().map_err(|_| busy())
+        self.state.try_borrow().map_err(|_| busy())
     }
 
     pub(crate) fn get_mut(&self) -> Result<RefMut<'_, Serving<C>>> {
-        self.0.try_borrow_mut().map_err(|_| busy())
+        self.state.try_borrow_mut().map_err(|_| busy())
     }
 
     /// The core policy, read-only.
