@@ -86,7 +86,7 @@ pub struct FinishOptions<'a> {
 }
 
 /// Spec options read from JS, checked later.
-struct SpecArgs {
+pub(crate) struct SpecArgs {
     as_of: Option<TimeArg>,
     time_unit: Option<String>,
     windows: Option<Vec<f64>>,
@@ -172,7 +172,7 @@ fn run_customer(events: &RawEvents<'_>, args: &SpecArgs) -> CoreResult<(FeatureT
 }
 
 /// Label columns read from JS, checked later.
-struct RawLabels<'a> {
+pub(crate) struct RawLabels<'a> {
     customer: RawIds<'a>,
     time: RawTimes<'a>,
 }
@@ -220,19 +220,20 @@ pub fn customer_features(env: Env, events: Unknown, options: Unknown) -> Result<
     Ok(table_to_js(table, &names))
 }
 
-/// Computes `customerFeatures` on the libuv thread pool.
-pub struct CustomerFeaturesTask {
-    job: Option<Result<(RawEvents<'static>, SpecArgs)>>,
+/// A feature table computed on the libuv thread pool: `run` applied to `job` (the inputs,
+/// copied or converted on the JS thread, or the error that rejects the promise).
+pub struct TableTask<J> {
+    job: Option<Result<J>>,
+    run: fn(&J) -> CoreResult<(FeatureTable, Names)>,
 }
 
-#[napi]
-impl Task for CustomerFeaturesTask {
+impl<J: Send + 'static> Task for TableTask<J> {
     type Output = (FeatureTable, Names);
     type JsValue = FeatureResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let (events, args) = take_job(&mut self.job)?;
-        run_customer(&events, &args).map_err(to_napi)
+        let job = take_job(&mut self.job)?;
+        (self.run)(&job).map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, (table, names): Self::Output) -> Result<FeatureResult> {
@@ -250,14 +251,17 @@ pub fn customer_features_async(
     env: Env,
     events: Unknown,
     options: Unknown,
-) -> AsyncTask<CustomerFeaturesTask> {
+) -> AsyncTask<TableTask<(RawEvents<'static>, SpecArgs)>> {
     let job = (|| {
         let events: EventColumns = convert_arg(&env, events, "events")?;
         let options: FeatureOptions = convert_arg(&env, options, "options")?;
         let args = SpecArgs::from_features(&options)?;
         Ok((RawEvents::owned(events), args))
     })();
-    AsyncTask::new(CustomerFeaturesTask { job: Some(job) })
+    AsyncTask::new(TableTask {
+        job: Some(job),
+        run: |(events, args)| run_customer(events, args),
+    })
 }
 
 /// Training-set features: row i holds the features of `labels.customer[i]` as of
@@ -285,26 +289,6 @@ pub fn historical_features(
     Ok(table_to_js(table, &names))
 }
 
-/// Computes `historicalFeatures` on the libuv thread pool.
-pub struct HistoricalFeaturesTask {
-    job: Option<Result<(RawEvents<'static>, RawLabels<'static>, SpecArgs)>>,
-}
-
-#[napi]
-impl Task for HistoricalFeaturesTask {
-    type Output = (FeatureTable, Names);
-    type JsValue = FeatureResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let (events, labels, args) = take_job(&mut self.job)?;
-        run_historical(&events, &labels, &args).map_err(to_napi)
-    }
-
-    fn resolve(&mut self, _env: Env, (table, names): Self::Output) -> Result<FeatureResult> {
-        Ok(table_to_js(table, &names))
-    }
-}
-
 /// `historicalFeatures` off the event loop (see `customerFeaturesAsync`).
 #[napi(
     ts_args_type = "events: EventColumns, labels: LabelColumns, options?: HistoricalOptions | undefined | null",
@@ -315,7 +299,7 @@ pub fn historical_features_async(
     events: Unknown,
     labels: Unknown,
     options: Unknown,
-) -> AsyncTask<HistoricalFeaturesTask> {
+) -> AsyncTask<TableTask<HistoricalJob>> {
     let job = (|| {
         let events: EventColumns = convert_arg(&env, events, "events")?;
         let labels: LabelColumns = convert_arg(&env, labels, "labels")?;
@@ -326,8 +310,14 @@ pub fn historical_features_async(
             SpecArgs::from_historical(options),
         ))
     })();
-    AsyncTask::new(HistoricalFeaturesTask { job: Some(job) })
+    AsyncTask::new(TableTask {
+        job: Some(job),
+        run: |(events, labels, args)| run_historical(events, labels, args),
+    })
 }
+
+/// The inputs of `historicalFeaturesAsync`.
+type HistoricalJob = (RawEvents<'static>, RawLabels<'static>, SpecArgs);
 
 /// A mergeable, serialisable feature state: feed it event chunks (`update`), combine states built
 /// elsewhere (`merge`, `fromJson` of a state saved by Python, Node or Rust), and `finish` gives
@@ -404,7 +394,13 @@ impl FeatureAggregator {
             let options: FinishOptions = convert_arg(&env, options, "options")?;
             Ok((self.inner.clone(), SpecArgs::from_finish(&options)?))
         })();
-        spawn(&env, FinishTask { job: Some(job) })
+        spawn(
+            &env,
+            TableTask {
+                job: Some(job),
+                run: |(agg, args)| Ok((finish(agg, args)?, Names::default())),
+            },
+        )
     }
 
     /// The state as JSON (the same format in Python, Node and Rust).
@@ -447,24 +443,4 @@ impl FeatureAggregator {
 fn finish(agg: &CoreAggregator, args: &SpecArgs) -> CoreResult<FeatureTable> {
     let spec = args.spec(agg.log().unit)?;
     agg.finish(&spec)
-}
-
-/// Computes `FeatureAggregator.finish` on the libuv thread pool.
-pub struct FinishTask {
-    job: Option<Result<(CoreAggregator, SpecArgs)>>,
-}
-
-#[napi]
-impl Task for FinishTask {
-    type Output = FeatureTable;
-    type JsValue = FeatureResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let (agg, args) = take_job(&mut self.job)?;
-        finish(&agg, &args).map_err(to_napi)
-    }
-
-    fn resolve(&mut self, _env: Env, table: Self::Output) -> Result<FeatureResult> {
-        Ok(table_to_js(table, &Names::default()))
-    }
 }
