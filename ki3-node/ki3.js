@@ -6,68 +6,56 @@
 // on Node 20, as much as a 10-arm Thompson draw) and an options object costs a native property
 // read per field. Here each policy object lazily gets a slot id of its state; the common calls
 // read their options in JS and go to plain native functions (raw Node-API callbacks,
-// `bandit_fast.rs`) with positional arguments, arms as indices into a cached copy of `arms`
-// (arm names are append-only). Everything else — eligible
-// sets, bigint ids, slate rewards, odd argument types and every error message — is the native
-// method's, called with the options as read here (each option is read once).
+// `bandit_fast.rs`) with positional arguments, arms as indices into a cached copy of the arm
+// names (names are only ever appended, so the cache grows by what is new). Everything else —
+// eligible sets, bigint ids, slate rewards, null fields, odd argument types, foreign receivers
+// and every error message — is the native method's, called with the options as read here (each
+// option is read once).
 'use strict'
 
 const native = require('./index.js')
 
 const fast = native._fastFunctions()
-const { chooseIndex: _chooseIndex, chooseSlate: _chooseSlate, decideIndex: _decideIndex, reward: _reward, update: _update } = fast
 
 const FAST = Symbol('ki3.fastPath')
 const NATIVE_METHODS = Symbol.for('ki3.nativeMethods')
-/** Largest slate served by the fast path (the size of its index buffer). */
+/** Largest slate served by the fast path. */
 const MAX_FAST_SLATE = 64
 
-/**
- * The fast-path state of `policy` (an instance of `Policy`), or null when the native method
- * must serve the call: another receiver (the native method reports it), or an object that
- * cannot take the state (frozen).
- */
-function fastState(policy, Policy) {
-  const s = policy[FAST]
-  if (s !== undefined && s.owner === policy && s.Policy === Policy) return s
-  if (!(policy instanceof Policy) || Object.hasOwn(policy, FAST) || !Object.isExtensible(policy)) return null
-  let handle
-  try {
-    handle = policy._fastHandle()
-  } catch {
-    return null // not a native instance (e.g. Object.create(policy)): the native method says so
+// A brand check: true only for real Float64Arrays (not proxies or re-prototyped objects).
+const typedArrayTag = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Float64Array.prototype),
+  Symbol.toStringTag,
+).get
+const isFloat64Array = (c) => typedArrayTag.call(c) === 'Float64Array'
+// The native options parser rejects `null` fields, so only `undefined` takes the fast path.
+const isOption = (c) => c === undefined || isFloat64Array(c)
+// `update` takes a null context like undefined.
+const isContext = (c) => c === undefined || c === null || isFloat64Array(c)
+const isSlate = (n) => Number.isInteger(n) && n > 1 && n <= MAX_FAST_SLATE
+
+/** Appends the arms added since the cache was filled; true when there were any. */
+function refresh(s) {
+  const more = fast.armNames(s.handle, s.names.length)
+  for (const name of more) {
+    if (s.index !== null) s.index.set(name, s.names.length)
+    s.names.push(name)
   }
-  const state = { owner: policy, Policy, handle, names: policy.arms, index: null, out: new Uint32Array(MAX_FAST_SLATE) }
-  Object.defineProperty(policy, FAST, { value: state })
-  return state
+  return more.length > 0
 }
 
-/** The name of arm `arm` (the cache is refreshed when the policy has gained arms). */
-function nameOf(policy, s, arm) {
-  if (arm >= s.names.length) {
-    s.names = policy.arms
-    s.index = null
-  }
+/** The name of arm `arm`. */
+function nameOf(s, arm) {
+  if (arm >= s.names.length) refresh(s)
   return s.names[arm]
 }
 
 /** The index of the arm named `name`, or undefined when there is none. */
-function indexOf(policy, s, name) {
+function indexOf(s, name) {
   if (s.index === null) s.index = new Map(s.names.map((n, i) => [n, i]))
   const i = s.index.get(name)
-  if (i !== undefined) return i
-  const names = policy.arms
-  if (names.length === s.names.length) return undefined
-  s.names = names
-  s.index = null
-  return indexOf(policy, s, name)
+  return i !== undefined || !refresh(s) ? i : s.index.get(name)
 }
-
-// The native options parser rejects `null` fields, so only `undefined` takes the fast path.
-const isOption = (c) => c === undefined || c instanceof Float64Array
-// `update` takes a null context like undefined.
-const isContext = (c) => c === undefined || c === null || c instanceof Float64Array
-const isSlate = (n) => Number.isInteger(n) && n > 1 && n <= MAX_FAST_SLATE
 
 for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
   const proto = Policy.prototype
@@ -75,6 +63,28 @@ for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
   const nativeDecide = proto.decide
   const nativeReward = proto.reward
   const nativeUpdate = proto.update
+  const fastHandle = proto._fastHandle
+
+  /**
+   * The fast-path state of `policy`, or null when the native method must serve the call: not
+   * an instance of this class (the native method reports it), or an object that cannot take
+   * the state (frozen).
+   */
+  const fastState = (policy) => {
+    const s = policy[FAST]
+    if (s !== undefined && s.owner === policy && s.Policy === Policy) return s
+    if (!(policy instanceof Policy) || Object.hasOwn(policy, FAST) || !Object.isExtensible(policy)) return null
+    let handle
+    try {
+      handle = fastHandle.call(policy)
+    } catch {
+      return null // not a native instance (e.g. Object.create(policy))
+    }
+    const state = { owner: policy, Policy, handle, names: [], index: null }
+    refresh(state)
+    Object.defineProperty(policy, FAST, { value: state })
+    return state
+  }
 
   const methods = {
     choose(options) {
@@ -84,12 +94,20 @@ for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
         ;({ n, eligible, context } = options)
       }
       const single = n === undefined || n === 1
-      const s = eligible === undefined && isOption(context) && (single || isSlate(n)) ? fastState(this, Policy) : null
+      const plain = eligible === undefined && isOption(context) && (single || isSlate(n))
+      const s = plain ? fastState(this) : null
       if (s === null) return nativeChoose.call(this, options == null ? options : { n, eligible, context })
-      if (single) return nameOf(this, s, _chooseIndex(s.handle, context))
-      _chooseSlate(s.handle, n, context, s.out)
+      if (single) return nameOf(s, fast.chooseIndex(s.handle, context))
+      const slate = fast.chooseSlate(s.handle, n, context)
+      if (typeof slate !== 'number') return slate // the names, when the indices do not pack
+      // n indices of ⌊53 / n⌋ bits each, lowest first (see `choose_slate` in bandit_fast.rs).
+      const span = 2 ** Math.floor(53 / n)
       const arms = new Array(n)
-      for (let i = 0; i < n; i++) arms[i] = nameOf(this, s, s.out[i])
+      let rest = slate
+      for (let i = 0; i < n; i++) {
+        arms[i] = nameOf(s, rest % span)
+        rest = Math.floor(rest / span)
+      }
       return arms
     },
 
@@ -100,23 +118,23 @@ for (const Policy of [native.BernoulliTS, native.GaussianTS, native.LinearTS]) {
         ;({ n, eligible, context } = options)
       }
       const plain = (n === undefined || n === 1) && eligible === undefined && isOption(context)
-      const s = plain ? fastState(this, Policy) : null
+      const s = plain ? fastState(this) : null
       if (s === null) return nativeDecide.call(this, options == null ? options : { n, eligible, context })
-      const id = _decideIndex(s.handle, context, s.out)
-      return { id, arm: nameOf(this, s, s.out[0]) }
+      const arm = nameOf(s, fast.decideIndex(s.handle, context))
+      return { id: fast.lastDecisionId(s.handle), arm }
     },
 
     reward(id, value) {
-      const s = typeof id === 'number' && typeof value === 'number' ? fastState(this, Policy) : null
+      const s = typeof id === 'number' && typeof value === 'number' ? fastState(this) : null
       if (s === null) return nativeReward.call(this, id, value)
-      _reward(s.handle, id, value)
+      fast.reward(s.handle, id, value)
     },
 
     update(arm, reward, context) {
-      const s = typeof reward === 'number' && isContext(context) ? fastState(this, Policy) : null
+      const s = typeof reward === 'number' && isContext(context) ? fastState(this) : null
       if (s !== null) {
-        const i = typeof arm === 'string' ? indexOf(this, s, arm) : typeof arm === 'number' ? arm : undefined
-        if (i !== undefined) return _update(s.handle, i, reward, context)
+        const i = typeof arm === 'string' ? indexOf(s, arm) : typeof arm === 'number' ? arm : undefined
+        if (i !== undefined) return fast.update(s.handle, i, reward, context)
       }
       return nativeUpdate.call(this, arm, reward, context)
     },

@@ -865,20 +865,90 @@ test('the raw fast functions refuse forged handles and bad arguments with Errors
   const ts = new ki3.BernoulliTS({ arms: ABCD, seed: 1 })
   ts.choose()
   const before = ts.toJson()
-  const out = new Uint32Array(4)
   for (const handle of [123456, -1, 0.5, NaN, 2 ** 60, 'x', undefined, {}]) {
     assert.throws(() => fast.chooseIndex(handle), Error)
-    assert.throws(() => fast.decideIndex(handle, undefined, out), Error)
+    assert.throws(() => fast.decide(handle), Error)
     assert.throws(() => fast.reward(handle, 0, 1), Error)
     assert.throws(() => fast.update(handle, 0, 1), Error)
+    assert.throws(() => fast.armNames(handle, 0), Error)
   }
   const handle = ts._fastHandle()
   assert.equal(ts._fastHandle(), handle) // one slot per policy
-  assert.throws(() => fast.chooseSlate(handle, 3, undefined, new Uint32Array(2)), /buffer too small/)
-  assert.throws(() => fast.chooseSlate(handle, 3, undefined, 'not a buffer'), Error)
-  assert.throws(() => fast.decideIndex(handle, undefined, new Uint32Array(0)), /buffer too small/)
+  assert.throws(() => fast.chooseSlate(handle, 'x'), /n/)
   assert.throws(() => fast.update(handle, 'a', 1), /arm/)
   assert.throws(() => fast.reward(handle, 'x', 1), /id/)
+  assert.deepEqual(fast.armNames(handle, 2), ['c', 'd'])
+  assert.deepEqual(fast.armNames(handle, 99), [])
   assert.equal(ts.toJson(), before) // nothing was drawn or learnt
   assert.ok(ABCD.includes(ts.choose()))
+})
+
+test('fast paths: growing arm lists stay cheap, overridden getters are not trusted', () => {
+  // Alternating addArm with update/choose: each step fetches only the new names.
+  const ts = new ki3.BernoulliTS({ arms: ['a0'], seed: 1 })
+  const t0 = process.hrtime.bigint()
+  for (let i = 1; i < 3000; i++) {
+    ts.addArm(`a${i}`)
+    ts.update(`a${i}`, 1)
+    ts.retireArm(`a${i - 1}`)
+    assert.equal(ts.choose(), `a${i}`)
+  }
+  // Unknown names go to the native method (its error), without rebuilding caches.
+  for (let i = 0; i < 3000; i++) assert.throws(() => ts.update(`nope${i}`, 1), /no arm named/)
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  assert.ok(seconds < 5, `${seconds} s`) // quadratic behaviour took minutes here
+  // A subclass overriding `arms` sees its own getter; choices and updates use the real arms.
+  class Labeled extends ki3.BernoulliTS {
+    get arms() {
+      return super.arms.map((a) => a.toUpperCase())
+    }
+  }
+  const l = new Labeled({ arms: ['x', 'y'], seed: 2 })
+  const plain = new ki3.BernoulliTS({ arms: ['x', 'y'], seed: 2 })
+  assert.equal(l.choose(), plain.choose())
+  assert.throws(() => l.update('X', 1), /no arm named/)
+  l.update('x', 1)
+  plain.update('x', 1)
+  assert.equal(l.toJson(), plain.toJson())
+  // Contexts that only pretend to be Float64Arrays get the native method's error.
+  const lin = new ki3.LinearTS({ arms: ['x', 'y'], nFeatures: 2, seed: 1 })
+  const nat = ki3.LinearTS.prototype[Symbol.for('ki3.nativeMethods')]
+  const fakes = [new Proxy(new Float64Array(2), {}), Object.create(Float64Array.prototype)]
+  for (const context of fakes) {
+    let a, b
+    try {
+      lin.choose({ context })
+    } catch (err) {
+      a = err
+    }
+    try {
+      nat.choose.call(lin, { context })
+    } catch (err) {
+      b = err
+    }
+    assert.ok(a instanceof Error)
+    assert.equal(a.message, b.message)
+  }
+})
+
+test('fast slates equal native slates, packed or not (many arms, long slates)', () => {
+  const nat = ki3.BernoulliTS.prototype[Symbol.for('ki3.nativeMethods')]
+  // 8,300 arms of which only those from index 2^13 on are active: their indices do not pack
+  // for n = 4 (13 bits each), so the names come back.
+  for (const [count, n] of [[8_300, 4], [100, 60], [100, 5], [3, 3]]) {
+    const arms = Array.from({ length: count }, (_, i) => `arm${i}`)
+    const fast = new ki3.BernoulliTS({ arms, seed: 4 })
+    const slow = new ki3.BernoulliTS({ arms, seed: 4 })
+    for (let i = 0; count > 2 ** 13 && i < 2 ** 13; i++) {
+      fast.retireArm(arms[i])
+      slow.retireArm(arms[i])
+    }
+    for (let i = 0; i < 5; i++) {
+      const a = fast.choose({ n })
+      assert.deepEqual(a, nat.choose.call(slow, { n }))
+      assert.equal(new Set(a).size, n)
+    }
+    // The random streams are still in step.
+    assert.equal(fast.choose(), nat.choose.call(slow))
+  }
 })

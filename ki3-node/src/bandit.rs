@@ -369,7 +369,11 @@ fn js_string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
     Ok(out)
 }
 
-fn js_names(env: sys::napi_env, names: &[String], arms: &[usize]) -> Result<sys::napi_value> {
+pub(crate) fn js_names(
+    env: sys::napi_env,
+    names: &[String],
+    arms: &[usize],
+) -> Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     // SAFETY: plain Node-API calls on the current call's env and handles.
     check_status!(unsafe { sys::napi_create_array_with_length(env, arms.len(), &mut out) })?;

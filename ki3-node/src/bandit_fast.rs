@@ -6,7 +6,8 @@
 //! policy's state (`_fastHandle()`), reads the options itself and calls the plain functions of
 //! `_fastFunctions()` with positional arguments. They are raw Node-API callbacks: arguments are
 //! read directly, panics are caught, errors are thrown exactly as napi-rs throws them. Arms go
-//! in and out as indices into the policy's arm list (cached in JS: names are append-only).
+//! in as indices into the policy's arm list and single choices come out as one (JS caches the
+//! names, growing them with `armNames`: names are append-only); no JS buffer is written.
 //! Each function validates like the class method it stands for and calls the same core
 //! method, so results, random streams and error messages are the same.
 //!
@@ -25,7 +26,7 @@ use napi_derive::napi;
 
 use crate::Raw;
 use crate::bandit::{
-    BernoulliTS, Core, GaussianTS, LinearTS, Serving, busy, context_for, id_to_js,
+    BernoulliTS, Core, GaussianTS, LinearTS, Serving, busy, context_for, id_to_js, js_names,
     opt_f64_array_arg, whole, whole_usize,
 };
 use crate::error::IntoNapi;
@@ -128,12 +129,14 @@ macro_rules! fast_handle {
                     return Ok(id);
                 }
                 let handle = Handle::$variant(Rc::clone(&self.s.state));
-                let id = SLOTS.with(|slots| {
-                    let mut slots = slots.try_borrow_mut().map_err(|_| busy())?;
-                    slots
-                        .insert(handle)
-                        .ok_or_else(|| Error::from_reason("ki3: too many policies with fast paths"))
-                })?;
+                let id = SLOTS
+                    .try_with(|slots| {
+                        let mut slots = slots.try_borrow_mut().map_err(|_| busy())?;
+                        slots.insert(handle).ok_or_else(|| {
+                            Error::from_reason("ki3: too many policies with fast paths")
+                        })
+                    })
+                    .map_err(|_| Error::from_reason("ki3: the thread is shutting down"))??;
                 self.s.fast_slot.set(Some(id));
                 Ok(id)
             }
@@ -150,14 +153,17 @@ macro_rules! with_serving {
     ($handle:expr, |$s:ident| $body:expr) => {
         match $handle {
             Handle::Bernoulli(rc) => {
+                #[allow(unused_mut)]
                 let mut $s = rc.try_borrow_mut().map_err(|_| busy())?;
                 $body
             }
             Handle::Gaussian(rc) => {
+                #[allow(unused_mut)]
                 let mut $s = rc.try_borrow_mut().map_err(|_| busy())?;
                 $body
             }
             Handle::Linear(rc) => {
+                #[allow(unused_mut)]
                 let mut $s = rc.try_borrow_mut().map_err(|_| busy())?;
                 $body
             }
@@ -176,7 +182,7 @@ macro_rules! with_serving {
 unsafe fn run<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Env, [Unknown<'_>; N]) -> Result<sys::napi_value>,
+    f: fn(&Env, [Unknown<'_>; N]) -> Result<sys::napi_value>,
 ) -> sys::napi_value {
     let mut argv = [ptr::null_mut(); N];
     let mut argc = N;
@@ -210,10 +216,37 @@ unsafe fn run<const N: usize>(
     }
 }
 
+/// Defines `extern "C"` Node-API callbacks that `run` the given bodies.
+macro_rules! raw_callbacks {
+    ($($callback:ident => $body:ident / $n:literal),* $(,)?) => {$(
+        unsafe extern "C" fn $callback(
+            env: sys::napi_env,
+            info: sys::napi_callback_info,
+        ) -> sys::napi_value {
+            // SAFETY: Node calls this with the env and info of a callback on the JS thread.
+            unsafe { run::<$n>(env, info, $body) }
+        }
+    )*};
+}
+
+raw_callbacks!(
+    choose_index_cb => choose_index / 2,
+    choose_slate_cb => choose_slate / 3,
+    decide_index_cb => decide_index / 2,
+    last_decision_id_cb => last_decision_id / 1,
+    reward_cb => reward / 3,
+    update_cb => update / 4,
+    arm_names_cb => arm_names / 2,
+);
+
 fn number(env: &Env, v: Unknown<'_>, name: &str) -> Result<f64> {
     // SAFETY: `v` is a live argument of this call.
     unsafe { f64::from_napi_value(env.raw(), v.raw()) }
         .map_err(|_| Error::new(Status::InvalidArg, format!("{name}: expected a number")))
+}
+
+fn handle_of(env: &Env, v: Unknown<'_>) -> Result<Handle> {
+    lookup(number(env, v, "handle")?)
 }
 
 fn js<T: ToNapiValue>(env: &Env, value: T) -> Result<sys::napi_value> {
@@ -227,143 +260,121 @@ fn index_u32(arm: usize) -> Result<u32> {
 
 /// `chooseIndex(handle, context)`: `choose()` / `choose({ context })`, the index (into `arms`)
 /// of the chosen arm.
-unsafe extern "C" fn choose_index(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: called by Node as a callback.
-    unsafe {
-        run(env, info, |env, [handle, context]: [Unknown<'_>; 2]| {
-            let handle = lookup(number(env, handle, "handle")?)?;
-            let context = opt_f64_array_arg(env, context, "context")?;
-            let x = context.as_ref().map(|c| c.as_slice());
-            let arm = with_serving!(handle, |s| {
-                let x = context_for(&s.inner, "context", x).napi()?;
-                Core::choose(&mut s.inner, x, None).napi()?
-            });
-            js(env, index_u32(arm)?)
-        })
-    }
+fn choose_index(env: &Env, [handle, context]: [Unknown<'_>; 2]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let context = opt_f64_array_arg(env, context, "context")?;
+    let x = context.as_ref().map(|c| c.as_slice());
+    let arm = with_serving!(handle, |s| {
+        let x = context_for(&s.inner, "context", x).napi()?;
+        Core::choose(&mut s.inner, x, None).napi()?
+    });
+    js(env, index_u32(arm)?)
 }
 
-/// `chooseSlate(handle, n, context, out)`: `choose({ n, context })` for a slate; the arm
-/// indices, best first, go to the Uint32Array `out` (at least `n` long).
-unsafe extern "C" fn choose_slate(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: called by Node as a callback.
-    unsafe {
-        run(
-            env,
-            info,
-            |env, [handle, n, context, out]: [Unknown<'_>; 4]| {
-                let handle = lookup(number(env, handle, "handle")?)?;
-                let k = whole_usize("n", number(env, n, "n")?).napi()?;
-                let context = opt_f64_array_arg(env, context, "context")?;
-                let x = context.as_ref().map(|c| c.as_slice());
-                // SAFETY: a live argument; JS is paused during this synchronous call, so nothing
-                // else touches the buffer while it is written.
-                let mut out = Uint32ArraySlice::from_napi_value(env.raw(), out.raw())?;
-                let out = out.as_mut();
-                if out.len() < k {
-                    // Checked before drawing, so a refused call does not advance the stream.
-                    return Err(Error::from_reason("ki3: slate buffer too small"));
-                }
-                let arms = with_serving!(handle, |s| {
-                    let x = context_for(&s.inner, "context", x).napi()?;
-                    Core::choose_k(&mut s.inner, x, k, None).napi()?
-                });
-                for (o, &arm) in out.iter_mut().zip(&arms) {
-                    *o = index_u32(arm)?;
-                }
-                js(env, ())
-            },
-        )
-    }
+/// `chooseSlate(handle, n, context)`: `choose({ n, context })` for a slate. The arm indices,
+/// best first, packed into one number when they fit — `Σ index_i · 2^(b·i)` with
+/// `b = ⌊53 / n⌋` bits per index (JS unpacks them the same way) — otherwise the arm names.
+/// (A number costs far less to return than an array of strings.)
+fn choose_slate(env: &Env, [handle, n, context]: [Unknown<'_>; 3]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let k = whole_usize("n", number(env, n, "n")?).napi()?;
+    let context = opt_f64_array_arg(env, context, "context")?;
+    let x = context.as_ref().map(|c| c.as_slice());
+    with_serving!(handle, |s| {
+        let x = context_for(&s.inner, "context", x).napi()?;
+        let arms = Core::choose_k(&mut s.inner, x, k, None).napi()?;
+        match pack_slate(&arms) {
+            Some(packed) => js(env, packed),
+            None => js_names(env.raw(), s.inner.names(), &arms),
+        }
+    })
 }
 
-/// `decideIndex(handle, context, out)`: `decide()` / `decide({ context })`; returns the id,
-/// the arm index goes to `out[0]`.
-unsafe extern "C" fn decide_index(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: called by Node as a callback.
-    unsafe {
-        run(
-            env,
-            info,
-            |env, [handle, context, out]: [Unknown<'_>; 3]| {
-                let handle = lookup(number(env, handle, "handle")?)?;
-                let context = opt_f64_array_arg(env, context, "context")?;
-                let x = context.as_ref().map(|c| c.as_slice());
-                // SAFETY: as in `choose_slate`.
-                let mut out = Uint32ArraySlice::from_napi_value(env.raw(), out.raw())?;
-                let out = out.as_mut();
-                if out.is_empty() {
-                    return Err(Error::from_reason("ki3: decision buffer too small"));
-                }
-                let d = with_serving!(handle, |s| {
-                    let x = context_for(&s.inner, "context", x).napi()?;
-                    Core::decide(&mut s.inner, x, None).napi()?
-                });
-                out[0] = index_u32(d.arm)?;
-                js(env, id_to_js(d.id))
-            },
-        )
+/// The slate as one exact JS number (see `choose_slate`), when every index fits its bits.
+fn pack_slate(arms: &[usize]) -> Option<f64> {
+    let bits = 53 / u32::try_from(arms.len()).ok().filter(|&k| k > 0)?;
+    let mut packed = 0u64;
+    for (i, &arm) in arms.iter().enumerate() {
+        let arm = u64::try_from(arm).ok().filter(|&a| a < (1u64 << bits))?;
+        packed |= arm << (bits * i as u32);
     }
+    Some(packed as f64)
+}
+
+/// `decideIndex(handle, context)`: `decide()` / `decide({ context })`; the index of the chosen
+/// arm (the id is `nextDecisionId − 1` right after).
+fn decide_index(env: &Env, [handle, context]: [Unknown<'_>; 2]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let context = opt_f64_array_arg(env, context, "context")?;
+    let x = context.as_ref().map(|c| c.as_slice());
+    let arm = with_serving!(handle, |s| {
+        let x = context_for(&s.inner, "context", x).napi()?;
+        Core::decide(&mut s.inner, x, None).napi()?.arm
+    });
+    js(env, index_u32(arm)?)
+}
+
+/// `lastDecisionId(handle)`: the id of the policy's latest decision (a number; a bigint above
+/// 2^53 − 1).
+fn last_decision_id(env: &Env, [handle]: [Unknown<'_>; 1]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let next = with_serving!(handle, |s| s.inner.next_decision_id());
+    let id = next
+        .checked_sub(1)
+        .ok_or_else(|| Error::from_reason("ki3: no decision yet"))?;
+    js(env, id_to_js(id))
 }
 
 /// `reward(handle, id, value)`: `reward(id, value)` with a number id and a number value.
-unsafe extern "C" fn reward(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    // SAFETY: called by Node as a callback.
-    unsafe {
-        run(env, info, |env, [handle, id, value]: [Unknown<'_>; 3]| {
-            let handle = lookup(number(env, handle, "handle")?)?;
-            let id = whole("id", number(env, id, "id")?).napi()?;
-            let value = number(env, value, "value")?;
-            with_serving!(handle, |s| s.reward_value(id, value))?;
-            js(env, ())
-        })
-    }
+fn reward(env: &Env, [handle, id, value]: [Unknown<'_>; 3]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let id = whole("id", number(env, id, "id")?).napi()?;
+    let value = number(env, value, "value")?;
+    with_serving!(handle, |s| s.reward_value(id, value))?;
+    js(env, ())
 }
 
 /// `update(handle, arm, reward, context)`: `update(arm, reward[, context])` with the arm as a
 /// number (an index into `arms`).
-unsafe extern "C" fn update(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    // SAFETY: called by Node as a callback.
-    unsafe {
-        run(
-            env,
-            info,
-            |env, [handle, arm, reward, context]: [Unknown<'_>; 4]| {
-                let handle = lookup(number(env, handle, "handle")?)?;
-                let arm = whole_usize("arm", number(env, arm, "arm")?).napi()?;
-                let reward = number(env, reward, "reward")?;
-                let context = opt_f64_array_arg(env, context, "context")?;
-                let x = context.as_ref().map(|c| c.as_slice());
-                with_serving!(handle, |s| {
-                    let x = context_for(&s.inner, "context", x).napi()?;
-                    Core::update(&mut s.inner, arm, x, reward).napi()
-                })?;
-                js(env, ())
-            },
-        )
-    }
+fn update(env: &Env, [handle, arm, reward, context]: [Unknown<'_>; 4]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let arm = whole_usize("arm", number(env, arm, "arm")?).napi()?;
+    let reward = number(env, reward, "reward")?;
+    let context = opt_f64_array_arg(env, context, "context")?;
+    let x = context.as_ref().map(|c| c.as_slice());
+    with_serving!(handle, |s| {
+        let x = context_for(&s.inner, "context", x).napi()?;
+        Core::update(&mut s.inner, arm, x, reward).napi()
+    })?;
+    js(env, ())
+}
+
+/// `armNames(handle, start)`: the names of the arms from index `start` on (arms are only ever
+/// appended, so the JS caches grow by what is new).
+fn arm_names(env: &Env, [handle, start]: [Unknown<'_>; 2]) -> Result<sys::napi_value> {
+    let handle = handle_of(env, handle)?;
+    let start = whole_usize("start", number(env, start, "start")?).napi()?;
+    with_serving!(handle, |s| {
+        let names = s.inner.names();
+        let new: Vec<usize> = (start.min(names.len())..names.len()).collect();
+        js_names(env.raw(), names, &new)
+    })
 }
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// (internal) The fast functions: `{ chooseIndex, chooseSlate, decideIndex, reward, update }`.
+/// (internal) The fast functions: `{ chooseIndex, chooseSlate, decideIndex, lastDecisionId,
+/// reward, update, armNames }`.
 #[napi(js_name = "_fastFunctions", skip_typescript)]
 pub fn fast_functions(env: Env) -> Result<Raw> {
-    let functions: [(&str, Callback); 5] = [
-        ("chooseIndex", choose_index),
-        ("chooseSlate", choose_slate),
-        ("decideIndex", decide_index),
-        ("reward", reward),
-        ("update", update),
+    let functions: [(&str, Callback); 7] = [
+        ("chooseIndex", choose_index_cb),
+        ("chooseSlate", choose_slate_cb),
+        ("decideIndex", decide_index_cb),
+        ("lastDecisionId", last_decision_id_cb),
+        ("reward", reward_cb),
+        ("update", update_cb),
+        ("armNames", arm_names_cb),
     ];
     let e = env.raw();
     let mut object = ptr::null_mut();
@@ -396,6 +407,28 @@ mod tests {
             .build(2)
             .unwrap_or_else(|_| unreachable!());
         Handle::Bernoulli(Rc::new(RefCell::new(Serving::new(policy))))
+    }
+
+    #[test]
+    fn slates_pack_into_exact_numbers_when_they_fit() {
+        // 3 indices of 17 bits: 5 + 7·2^17 + 1·2^34.
+        assert_eq!(
+            pack_slate(&[5, 7, 1]),
+            Some((5 + (7 << 17) + (1u64 << 34)) as f64)
+        );
+        assert_eq!(
+            pack_slate(&[(1 << 17) - 1, 0, 0]),
+            Some(((1u64 << 17) - 1) as f64)
+        );
+        assert_eq!(pack_slate(&[1 << 17, 0, 0]), None);
+        assert_eq!(pack_slate(&[]), None);
+        let many: Vec<usize> = (0..53).map(|i| i % 2).collect(); // 1 bit each
+        assert!(pack_slate(&many).is_some_and(|p| p < 9_007_199_254_740_992.0));
+        // 0 bits per index: only all-zero slates pack (JS decodes them with a span of 1).
+        assert_eq!(pack_slate(&[0; 54]), Some(0.0));
+        let mut one = [0; 54];
+        one[3] = 1;
+        assert_eq!(pack_slate(&one), None);
     }
 
     #[test]
