@@ -141,7 +141,10 @@ impl Arms {
         self.check_known("arm", arm, 0)?;
         if self.active[arm] {
             self.active[arm] = false;
-            self.active_list.retain(|&a| a != arm);
+            // The list stays in index order (arms are appended in order, removals keep it).
+            if let Ok(pos) = self.active_list.binary_search(&arm) {
+                self.active_list.remove(pos);
+            }
         }
         Ok(())
     }
