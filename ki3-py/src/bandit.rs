@@ -284,190 +284,37 @@ fn build_context_free<M: PriorArgs>(
     params.build_named(arms)
 }
 
-/// Defines a native context-free class over `ContextFreeTs<$model>`.
-macro_rules! context_free_class {
-    ($ty:ident, $name:literal, $model:ty) => {
-        #[doc = concat!("Native state of `ki3.bandit.", $name, "` (arms addressed by name).")]
+/// Defines a native bandit class `$ty` (Python name `$name`) over the core policy `$core`: the
+/// struct (the policy behind a mutex), and one `#[pymethods]` block with the class's own
+/// methods (`$own`) and the methods every policy shares (arm registry, option getters, JSON,
+/// merge, copy).
+macro_rules! bandit_class {
+    ($ty:ident, $name:literal, $core:ty, $doc:expr, { $($own:tt)* }) => {
+        #[doc = $doc]
         #[pyclass(module = "ki3._ki3", name = $name, frozen)]
         pub struct $ty {
-            inner: Mutex<ContextFreeTs<$model>>,
+            inner: Mutex<$core>,
         }
 
         impl $ty {
-            fn wrap(inner: ContextFreeTs<$model>) -> Self {
+            fn wrap(inner: $core) -> Self {
                 $ty {
                     inner: Mutex::new(inner),
                 }
             }
 
-            fn snapshot(&self, py: Python<'_>) -> ContextFreeTs<$model> {
+            fn snapshot(&self, py: Python<'_>) -> $core {
                 detached(py, &self.inner, |ts| ts.clone())
             }
         }
 
         #[pymethods]
         impl $ty {
-            #[new]
-            #[pyo3(signature = (arms, prior, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
-            fn new(
-                arms: Vec<String>,
-                prior: Vec<f64>,
-                discount: f64,
-                top_two: Option<f64>,
-                seed: u64,
-                pending_horizon: u64,
-            ) -> PyResult<Self> {
-                build_context_free::<$model>(
-                    &arms,
-                    &prior,
-                    discount,
-                    top_two,
-                    seed,
-                    pending_horizon,
-                )
-                .map(Self::wrap)
-                .map_err(to_pyerr)
-            }
-
-            /// One Thompson choice among the active arms or the `eligible` names.
-            #[pyo3(signature = (eligible=None))]
-            fn choose(&self, py: Python<'_>, eligible: Option<Vec<String>>) -> PyResult<String> {
-                sampled(py, &self.inner, |ts| {
-                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                    let arm = ts.choose(e.as_deref())?;
-                    Ok(ts.arm_names()[arm].clone())
-                })
-                .map_err(to_pyerr)
-            }
-
-            /// A slate of `k` distinct arms, best sampled value first.
-            #[pyo3(signature = (k, eligible=None))]
-            fn choose_k(
-                &self,
-                py: Python<'_>,
-                k: usize,
-                eligible: Option<Vec<String>>,
-            ) -> PyResult<Vec<String>> {
-                sampled(py, &self.inner, |ts| {
-                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                    let arms = ts.choose_k(k, e.as_deref())?;
-                    Ok(names_of(ts.arm_names(), &arms))
-                })
-                .map_err(to_pyerr)
-            }
-
-            /// A tracked decision: `(decision_id, arm)`.
-            #[pyo3(signature = (eligible=None))]
-            fn decide(
-                &self,
-                py: Python<'_>,
-                eligible: Option<Vec<String>>,
-            ) -> PyResult<(u64, String)> {
-                sampled(py, &self.inner, |ts| {
-                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                    let d = ts.decide(e.as_deref())?;
-                    Ok((d.id, ts.arm_names()[d.arm].clone()))
-                })
-                .map_err(to_pyerr)
-            }
-
-            /// A tracked slate decision: `(decision_id, arms)`.
-            #[pyo3(signature = (k, eligible=None))]
-            fn decide_k(
-                &self,
-                py: Python<'_>,
-                k: usize,
-                eligible: Option<Vec<String>>,
-            ) -> PyResult<(u64, Vec<String>)> {
-                sampled(py, &self.inner, |ts| {
-                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                    let d = ts.decide_k(k, e.as_deref())?;
-                    Ok((d.id, names_of(ts.arm_names(), &d.arms)))
-                })
-                .map_err(to_pyerr)
-            }
-
-            /// The reward of a single-arm decision.
-            fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
-                quick(py, &self.inner, |ts| ts.reward(decision_id, value).map(drop))
-                    .map_err(to_pyerr)
-            }
-
-            /// The rewards of a slate decision, one per position.
-            fn reward_slate(
-                &self,
-                py: Python<'_>,
-                decision_id: u64,
-                values: Vec<f64>,
-            ) -> PyResult<()> {
-                quick(py, &self.inner, |ts| ts.reward_slate(decision_id, &values))
-                    .map_err(to_pyerr)
-            }
-
-            /// Observes `reward` for the arm called `arm`.
-            fn update(&self, py: Python<'_>, arm: &str, reward: f64) -> PyResult<()> {
-                quick(py, &self.inner, |ts| {
-                    let a = ts.arm_index(arm)?;
-                    ts.update(a, reward)
-                })
-                .map_err(to_pyerr)
-            }
-
-            /// Observes `rewards[i]` for the arm with index `arms[i]` (all or nothing).
-            fn update_batch(
-                &self,
-                py: Python<'_>,
-                arms: ArmColumn<'_>,
-                rewards: RewardColumn<'_>,
-            ) -> PyResult<()> {
-                with_columns(&arms, &rewards, ContextFreeBatch(py, &self.inner))
-            }
-
-            /// Posterior mean and credible interval per arm (see `SummaryOut`).
-            fn summary<'py>(&self, py: Python<'py>, level: f64) -> PyResult<SummaryOut<'py>> {
-                let rows = detached(py, &self.inner, |ts| ts.summary(level)).map_err(to_pyerr)?;
-                Ok(summary_out(py, rows))
-            }
-
-            /// `(names, prob_best, expected_loss)` by `draws` posterior draws.
-            #[pyo3(signature = (eligible=None, draws=10_000, seed=0))]
-            fn insight<'py>(
-                &self,
-                py: Python<'py>,
-                eligible: Option<Vec<String>>,
-                draws: usize,
-                seed: u64,
-            ) -> PyResult<InsightOut<'py>> {
-                let (names, ins) = detached(py, &self.inner, |ts| {
-                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                    let ins = ts.insight(e.as_deref(), draws, seed)?;
-                    Ok((ts.arm_names().to_vec(), ins))
-                })
-                .map_err(to_pyerr)?;
-                Ok(insight_out(py, &names, ins))
-            }
-
-            /// `(stop, best_arm, prob_best, expected_loss)`.
-            #[pyo3(signature = (prob_best=None, expected_loss=None, draws=10_000, seed=0))]
-            fn should_stop(
-                &self,
-                py: Python<'_>,
-                prob_best: Option<f64>,
-                expected_loss: Option<f64>,
-                draws: usize,
-                seed: u64,
-            ) -> PyResult<(bool, String, f64, f64)> {
-                let rule = stopping_rule(prob_best, expected_loss);
-                detached(py, &self.inner, |ts| {
-                    let s = ts.should_stop(&rule, draws, seed)?;
-                    Ok(stop_out(ts.arm_names(), s))
-                })
-                .map_err(to_pyerr)
-            }
+            $($own)*
 
             /// Adds an arm (prior posterior); returns its index.
             fn add_arm(&self, py: Python<'_>, name: &str) -> PyResult<usize> {
-                quick(py, &self.inner, |ts| ts.add_arm(name)).map_err(to_pyerr)
+                detached(py, &self.inner, |ts| ts.add_arm(name)).map_err(to_pyerr)
             }
 
             /// Retires the arm called `name` (never chosen again; late rewards still count).
@@ -494,12 +341,6 @@ macro_rules! context_free_class {
             #[getter]
             fn active_arms(&self, py: Python<'_>) -> Vec<String> {
                 quick(py, &self.inner, |ts| names_of(ts.arm_names(), ts.active_arms()))
-            }
-
-            /// The prior as a tuple of numbers.
-            #[getter]
-            fn prior(&self, py: Python<'_>) -> Vec<f64> {
-                quick(py, &self.inner, |ts| ts.params().get_prior().values())
             }
 
             /// Discount factor.
@@ -540,55 +381,6 @@ macro_rules! context_free_class {
                 quick(py, &self.inner, |ts| ts.pending_decisions())
             }
 
-            /// Simulates `steps` Bernoulli rounds on this policy (it learns). Returns a dict of
-            /// arrays: `regret`, `uniform_regret`, `choices` (arm indices), `rewards`.
-            #[pyo3(signature = (rates, steps, seed=0, drift_kind=None, drift_at=0, drift_rates=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn simulate<'py>(
-                &self,
-                py: Python<'py>,
-                rates: Vec<f64>,
-                steps: usize,
-                seed: u64,
-                drift_kind: Option<&str>,
-                drift_at: usize,
-                drift_rates: Option<Vec<f64>>,
-            ) -> PyResult<Bound<'py, PyDict>> {
-                let env = BernoulliEnv::new(rates).with_drift(drift(
-                    drift_kind,
-                    drift_at,
-                    drift_rates,
-                )?);
-                let sim = detached(py, &self.inner, |ts| {
-                    simulate_bernoulli(ts, &env, steps, seed)
-                })
-                .map_err(to_pyerr)?;
-                let out = PyDict::new(py);
-                out.set_item("regret", sim.regret.into_pyarray(py))?;
-                out.set_item("uniform_regret", sim.uniform_regret.into_pyarray(py))?;
-                let choices: Vec<u64> = sim.choices.iter().map(|&c| c as u64).collect();
-                out.set_item("choices", choices.into_pyarray(py))?;
-                out.set_item("rewards", sim.rewards.into_pyarray(py))?;
-                Ok(out)
-            }
-
-            /// Offline replay on logged uniform-random data (arm indices); the policy learns
-            /// from the matched events. `(events, matched, mean_reward, std_error)`.
-            fn replay(
-                &self,
-                py: Python<'_>,
-                arms: PyReadonlyArray1<'_, usize>,
-                rewards: PyReadonlyArray1<'_, f64>,
-            ) -> PyResult<ReplayOut> {
-                let arms = slice(&arms, "arms")?;
-                let rewards = slice(&rewards, "rewards")?;
-                detached(py, &self.inner, |ts| {
-                    replay(ts, arms, rewards, None)
-                })
-                .map(replay_out)
-                .map_err(to_pyerr)
-            }
-
             /// The state as ki3 JSON (what Node and Rust load).
             fn to_json(&self, py: Python<'_>) -> PyResult<String> {
                 detached(py, &self.inner, |ts| ts.to_json()).map_err(to_pyerr)
@@ -597,7 +389,7 @@ macro_rules! context_free_class {
             /// Loads a state saved by `to_json` (here, in Node or in Rust).
             #[staticmethod]
             fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-                py.detach(|| ContextFreeTs::<$model>::from_json(text))
+                py.detach(|| <$core>::from_json(text))
                     .map(Self::wrap)
                     .map_err(to_pyerr)
             }
@@ -621,375 +413,493 @@ macro_rules! context_free_class {
     };
 }
 
+/// Defines a native context-free class over `ContextFreeTs<$model>`.
+macro_rules! context_free_class {
+    ($ty:ident, $name:literal, $model:ty) => {
+        bandit_class!(
+            $ty,
+            $name,
+            ContextFreeTs<$model>,
+            concat!("Native state of `ki3.bandit.", $name, "` (arms addressed by name)."),
+            {
+                #[new]
+                #[pyo3(signature = (arms, prior, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+                fn new(
+                    arms: Vec<String>,
+                    prior: Vec<f64>,
+                    discount: f64,
+                    top_two: Option<f64>,
+                    seed: u64,
+                    pending_horizon: u64,
+                ) -> PyResult<Self> {
+                    build_context_free::<$model>(
+                        &arms,
+                        &prior,
+                        discount,
+                        top_two,
+                        seed,
+                        pending_horizon,
+                    )
+                    .map(Self::wrap)
+                    .map_err(to_pyerr)
+                }
+
+                /// One Thompson choice among the active arms or the `eligible` names.
+                #[pyo3(signature = (eligible=None))]
+                fn choose(&self, py: Python<'_>, eligible: Option<Vec<String>>) -> PyResult<String> {
+                    sampled(py, &self.inner, |ts| {
+                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                        let arm = ts.choose(e.as_deref())?;
+                        Ok(ts.arm_names()[arm].clone())
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// A slate of `k` distinct arms, best sampled value first.
+                #[pyo3(signature = (k, eligible=None))]
+                fn choose_k(
+                    &self,
+                    py: Python<'_>,
+                    k: usize,
+                    eligible: Option<Vec<String>>,
+                ) -> PyResult<Vec<String>> {
+                    sampled(py, &self.inner, |ts| {
+                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                        let arms = ts.choose_k(k, e.as_deref())?;
+                        Ok(names_of(ts.arm_names(), &arms))
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// A tracked decision: `(decision_id, arm)`.
+                #[pyo3(signature = (eligible=None))]
+                fn decide(
+                    &self,
+                    py: Python<'_>,
+                    eligible: Option<Vec<String>>,
+                ) -> PyResult<(u64, String)> {
+                    sampled(py, &self.inner, |ts| {
+                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                        let d = ts.decide(e.as_deref())?;
+                        Ok((d.id, ts.arm_names()[d.arm].clone()))
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// A tracked slate decision: `(decision_id, arms)`.
+                #[pyo3(signature = (k, eligible=None))]
+                fn decide_k(
+                    &self,
+                    py: Python<'_>,
+                    k: usize,
+                    eligible: Option<Vec<String>>,
+                ) -> PyResult<(u64, Vec<String>)> {
+                    sampled(py, &self.inner, |ts| {
+                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                        let d = ts.decide_k(k, e.as_deref())?;
+                        Ok((d.id, names_of(ts.arm_names(), &d.arms)))
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// The reward of a single-arm decision.
+                fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
+                    quick(py, &self.inner, |ts| ts.reward(decision_id, value).map(drop))
+                        .map_err(to_pyerr)
+                }
+
+                /// The rewards of a slate decision, one per position.
+                fn reward_slate(
+                    &self,
+                    py: Python<'_>,
+                    decision_id: u64,
+                    values: Vec<f64>,
+                ) -> PyResult<()> {
+                    quick(py, &self.inner, |ts| ts.reward_slate(decision_id, &values))
+                        .map_err(to_pyerr)
+                }
+
+                /// Observes `reward` for the arm called `arm`.
+                fn update(&self, py: Python<'_>, arm: &str, reward: f64) -> PyResult<()> {
+                    quick(py, &self.inner, |ts| {
+                        let a = ts.arm_index(arm)?;
+                        ts.update(a, reward)
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// Observes `rewards[i]` for the arm with index `arms[i]` (all or nothing).
+                fn update_batch(
+                    &self,
+                    py: Python<'_>,
+                    arms: ArmColumn<'_>,
+                    rewards: RewardColumn<'_>,
+                ) -> PyResult<()> {
+                    with_columns(&arms, &rewards, ContextFreeBatch(py, &self.inner))
+                }
+
+                /// Posterior mean and credible interval per arm (see `SummaryOut`).
+                fn summary<'py>(&self, py: Python<'py>, level: f64) -> PyResult<SummaryOut<'py>> {
+                    let rows = detached(py, &self.inner, |ts| ts.summary(level)).map_err(to_pyerr)?;
+                    Ok(summary_out(py, rows))
+                }
+
+                /// `(names, prob_best, expected_loss)` by `draws` posterior draws.
+                #[pyo3(signature = (eligible=None, draws=10_000, seed=0))]
+                fn insight<'py>(
+                    &self,
+                    py: Python<'py>,
+                    eligible: Option<Vec<String>>,
+                    draws: usize,
+                    seed: u64,
+                ) -> PyResult<InsightOut<'py>> {
+                    let (names, ins) = detached(py, &self.inner, |ts| {
+                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                        let ins = ts.insight(e.as_deref(), draws, seed)?;
+                        Ok((ts.arm_names().to_vec(), ins))
+                    })
+                    .map_err(to_pyerr)?;
+                    Ok(insight_out(py, &names, ins))
+                }
+
+                /// `(stop, best_arm, prob_best, expected_loss)`.
+                #[pyo3(signature = (prob_best=None, expected_loss=None, draws=10_000, seed=0))]
+                fn should_stop(
+                    &self,
+                    py: Python<'_>,
+                    prob_best: Option<f64>,
+                    expected_loss: Option<f64>,
+                    draws: usize,
+                    seed: u64,
+                ) -> PyResult<(bool, String, f64, f64)> {
+                    let rule = stopping_rule(prob_best, expected_loss);
+                    detached(py, &self.inner, |ts| {
+                        let s = ts.should_stop(&rule, draws, seed)?;
+                        Ok(stop_out(ts.arm_names(), s))
+                    })
+                    .map_err(to_pyerr)
+                }
+
+                /// The prior as a tuple of numbers.
+                #[getter]
+                fn prior(&self, py: Python<'_>) -> Vec<f64> {
+                    quick(py, &self.inner, |ts| ts.params().get_prior().values())
+                }
+
+                /// Simulates `steps` Bernoulli rounds on this policy (it learns). Returns a dict of
+                /// arrays: `regret`, `uniform_regret`, `choices` (arm indices), `rewards`.
+                #[pyo3(signature = (rates, steps, seed=0, drift_kind=None, drift_at=0, drift_rates=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn simulate<'py>(
+                    &self,
+                    py: Python<'py>,
+                    rates: Vec<f64>,
+                    steps: usize,
+                    seed: u64,
+                    drift_kind: Option<&str>,
+                    drift_at: usize,
+                    drift_rates: Option<Vec<f64>>,
+                ) -> PyResult<Bound<'py, PyDict>> {
+                    let env = BernoulliEnv::new(rates).with_drift(drift(
+                        drift_kind,
+                        drift_at,
+                        drift_rates,
+                    )?);
+                    let sim = detached(py, &self.inner, |ts| {
+                        simulate_bernoulli(ts, &env, steps, seed)
+                    })
+                    .map_err(to_pyerr)?;
+                    let out = PyDict::new(py);
+                    out.set_item("regret", sim.regret.into_pyarray(py))?;
+                    out.set_item("uniform_regret", sim.uniform_regret.into_pyarray(py))?;
+                    let choices: Vec<u64> = sim.choices.iter().map(|&c| c as u64).collect();
+                    out.set_item("choices", choices.into_pyarray(py))?;
+                    out.set_item("rewards", sim.rewards.into_pyarray(py))?;
+                    Ok(out)
+                }
+
+                /// Offline replay on logged uniform-random data (arm indices); the policy learns
+                /// from the matched events. `(events, matched, mean_reward, std_error)`.
+                fn replay(
+                    &self,
+                    py: Python<'_>,
+                    arms: PyReadonlyArray1<'_, usize>,
+                    rewards: PyReadonlyArray1<'_, f64>,
+                ) -> PyResult<ReplayOut> {
+                    let arms = slice(&arms, "arms")?;
+                    let rewards = slice(&rewards, "rewards")?;
+                    detached(py, &self.inner, |ts| {
+                        replay(ts, arms, rewards, None)
+                    })
+                    .map(replay_out)
+                    .map_err(to_pyerr)
+                }
+
+            }
+        );
+    };
+}
+
 context_free_class!(PyBernoulliTs, "BernoulliTS", BetaPrior);
 context_free_class!(PyGaussianTs, "GaussianTS", NigPrior);
 
 // ---------------------------------------------------------------------------------------------
 // Linear Thompson sampling
 
-/// Native state of `ki3.bandit.LinearTS` (arms addressed by name, contexts as float64 arrays).
-#[pyclass(module = "ki3._ki3", name = "LinearTS", frozen)]
-pub struct PyLinearTs {
-    inner: Mutex<LinearTs>,
-}
+bandit_class!(
+    PyLinearTs,
+    "LinearTS",
+    LinearTs,
+    "Native state of `ki3.bandit.LinearTS` (arms addressed by name, contexts as float64 arrays).",
+    {
+        #[new]
+        #[pyo3(signature = (arms, n_features, ridge=1.0, noise=1.0, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            arms: Vec<String>,
+            n_features: usize,
+            ridge: f64,
+            noise: f64,
+            discount: f64,
+            top_two: Option<f64>,
+            seed: u64,
+            pending_horizon: u64,
+        ) -> PyResult<Self> {
+            let mut params = LinearTsParams::default()
+                .ridge(ridge)
+                .noise(noise)
+                .discount(discount)
+                .seed(seed)
+                .pending_horizon(pending_horizon);
+            if let Some(beta) = top_two {
+                params = params.top_two(beta);
+            }
+            params
+                .build_named(&arms, n_features)
+                .map(Self::wrap)
+                .map_err(to_pyerr)
+        }
 
-impl PyLinearTs {
-    fn wrap(inner: LinearTs) -> Self {
-        PyLinearTs {
-            inner: Mutex::new(inner),
+        /// One Thompson choice for `context`.
+        #[pyo3(signature = (context, eligible=None))]
+        fn choose(
+            &self,
+            py: Python<'_>,
+            context: PyReadonlyArray1<'_, f64>,
+            eligible: Option<Vec<String>>,
+        ) -> PyResult<String> {
+            let x = slice(&context, "context")?;
+            detached(py, &self.inner, |ts| {
+                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                let arm = ts.choose(x, e.as_deref())?;
+                Ok(ts.arm_names()[arm].clone())
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// A slate of `k` distinct arms for `context`, best sampled value first.
+        #[pyo3(signature = (context, k, eligible=None))]
+        fn choose_k(
+            &self,
+            py: Python<'_>,
+            context: PyReadonlyArray1<'_, f64>,
+            k: usize,
+            eligible: Option<Vec<String>>,
+        ) -> PyResult<Vec<String>> {
+            let x = slice(&context, "context")?;
+            detached(py, &self.inner, |ts| {
+                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                let arms = ts.choose_k(x, k, e.as_deref())?;
+                Ok(names_of(ts.arm_names(), &arms))
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// A tracked decision for `context`: `(decision_id, arm)`.
+        #[pyo3(signature = (context, eligible=None))]
+        fn decide(
+            &self,
+            py: Python<'_>,
+            context: PyReadonlyArray1<'_, f64>,
+            eligible: Option<Vec<String>>,
+        ) -> PyResult<(u64, String)> {
+            let x = slice(&context, "context")?;
+            detached(py, &self.inner, |ts| {
+                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                let d = ts.decide(x, e.as_deref())?;
+                Ok((d.id, ts.arm_names()[d.arm].clone()))
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// A tracked slate decision for `context`: `(decision_id, arms)`.
+        #[pyo3(signature = (context, k, eligible=None))]
+        fn decide_k(
+            &self,
+            py: Python<'_>,
+            context: PyReadonlyArray1<'_, f64>,
+            k: usize,
+            eligible: Option<Vec<String>>,
+        ) -> PyResult<(u64, Vec<String>)> {
+            let x = slice(&context, "context")?;
+            detached(py, &self.inner, |ts| {
+                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                let d = ts.decide_k(x, k, e.as_deref())?;
+                Ok((d.id, names_of(ts.arm_names(), &d.arms)))
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// The reward of a single-arm decision (its stored context is used).
+        fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
+            detached(py, &self.inner, |ts| {
+                ts.reward(decision_id, value).map(drop)
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// The rewards of a slate decision, one per position.
+        fn reward_slate(&self, py: Python<'_>, decision_id: u64, values: Vec<f64>) -> PyResult<()> {
+            detached(py, &self.inner, |ts| ts.reward_slate(decision_id, &values)).map_err(to_pyerr)
+        }
+
+        /// Observes `reward` for the arm called `arm` in `context`.
+        fn update(
+            &self,
+            py: Python<'_>,
+            arm: &str,
+            context: PyReadonlyArray1<'_, f64>,
+            reward: f64,
+        ) -> PyResult<()> {
+            let x = slice(&context, "context")?;
+            detached(py, &self.inner, |ts| {
+                let a = ts.arm_index(arm)?;
+                ts.update(a, x, reward)
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// Observes row `i` of `contexts` and `rewards[i]` for the arm with index `arms[i]`.
+        fn update_batch(
+            &self,
+            py: Python<'_>,
+            arms: ArmColumn<'_>,
+            contexts: PyReadonlyArray2<'_, f64>,
+            rewards: PyReadonlyArray1<'_, f64>,
+        ) -> PyResult<()> {
+            let rewards = slice(&rewards, "rewards")?;
+            let contexts = contexts.as_array();
+            with_arms(
+                &arms,
+                LinearBatch {
+                    py,
+                    policy: &self.inner,
+                    contexts,
+                    rewards,
+                },
+            )
+        }
+
+        /// Posterior mean and credible interval of `xᵀθ` per arm for `context`.
+        fn summary<'py>(
+            &self,
+            py: Python<'py>,
+            context: PyReadonlyArray1<'py, f64>,
+            level: f64,
+        ) -> PyResult<SummaryOut<'py>> {
+            let x = slice(&context, "context")?;
+            let rows = detached(py, &self.inner, |ts| ts.summary(x, level)).map_err(to_pyerr)?;
+            Ok(summary_out(py, rows))
+        }
+
+        /// `(names, prob_best, expected_loss)` for `context`.
+        #[pyo3(signature = (context, eligible=None, draws=10_000, seed=0))]
+        fn insight<'py>(
+            &self,
+            py: Python<'py>,
+            context: PyReadonlyArray1<'py, f64>,
+            eligible: Option<Vec<String>>,
+            draws: usize,
+            seed: u64,
+        ) -> PyResult<InsightOut<'py>> {
+            let x = slice(&context, "context")?;
+            let (names, ins) = detached(py, &self.inner, |ts| {
+                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                let ins = ts.insight(x, e.as_deref(), draws, seed)?;
+                Ok((ts.arm_names().to_vec(), ins))
+            })
+            .map_err(to_pyerr)?;
+            Ok(insight_out(py, &names, ins))
+        }
+
+        /// `(stop, best_arm, prob_best, expected_loss)` for `context`.
+        #[pyo3(signature = (context, prob_best=None, expected_loss=None, draws=10_000, seed=0))]
+        fn should_stop(
+            &self,
+            py: Python<'_>,
+            context: PyReadonlyArray1<'_, f64>,
+            prob_best: Option<f64>,
+            expected_loss: Option<f64>,
+            draws: usize,
+            seed: u64,
+        ) -> PyResult<(bool, String, f64, f64)> {
+            let x = slice(&context, "context")?;
+            let rule = stopping_rule(prob_best, expected_loss);
+            detached(py, &self.inner, |ts| {
+                let s = ts.should_stop(x, &rule, draws, seed)?;
+                Ok(stop_out(ts.arm_names(), s))
+            })
+            .map_err(to_pyerr)
+        }
+
+        /// Posterior mean of the arm's coefficients.
+        fn theta_mean<'py>(
+            &self,
+            py: Python<'py>,
+            arm: &str,
+        ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            let theta = detached(py, &self.inner, |ts| {
+                let a = ts.arm_index(arm)?;
+                ts.theta_mean(a)
+            })
+            .map_err(to_pyerr)?;
+            Ok(theta.into_pyarray(py))
+        }
+
+        /// Context length.
+        #[getter]
+        fn n_features(&self, py: Python<'_>) -> usize {
+            quick(py, &self.inner, |ts| ts.dim())
+        }
+
+        /// Ridge λ.
+        #[getter]
+        fn ridge(&self, py: Python<'_>) -> f64 {
+            quick(py, &self.inner, |ts| ts.params().get_ridge())
+        }
+
+        /// Noise scale v.
+        #[getter]
+        fn noise(&self, py: Python<'_>) -> f64 {
+            quick(py, &self.inner, |ts| ts.params().get_noise())
+        }
+
+        /// Offline replay on logged uniform-random data; the policy learns from matched events.
+        fn replay(
+            &self,
+            py: Python<'_>,
+            arms: PyReadonlyArray1<'_, usize>,
+            rewards: PyReadonlyArray1<'_, f64>,
+            contexts: PyReadonlyArray2<'_, f64>,
+        ) -> PyResult<ReplayOut> {
+            let arms = slice(&arms, "arms")?;
+            let rewards = slice(&rewards, "rewards")?;
+            let contexts = contexts.as_array();
+            detached(py, &self.inner, |ts| {
+                replay(ts, arms, rewards, Some(contexts))
+            })
+            .map(replay_out)
+            .map_err(to_pyerr)
         }
     }
-
-    fn snapshot(&self, py: Python<'_>) -> LinearTs {
-        detached(py, &self.inner, |ts| ts.clone())
-    }
-}
-
-#[pymethods]
-impl PyLinearTs {
-    #[new]
-    #[pyo3(signature = (arms, n_features, ridge=1.0, noise=1.0, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        arms: Vec<String>,
-        n_features: usize,
-        ridge: f64,
-        noise: f64,
-        discount: f64,
-        top_two: Option<f64>,
-        seed: u64,
-        pending_horizon: u64,
-    ) -> PyResult<Self> {
-        let mut params = LinearTsParams::default()
-            .ridge(ridge)
-            .noise(noise)
-            .discount(discount)
-            .seed(seed)
-            .pending_horizon(pending_horizon);
-        if let Some(beta) = top_two {
-            params = params.top_two(beta);
-        }
-        params
-            .build_named(&arms, n_features)
-            .map(Self::wrap)
-            .map_err(to_pyerr)
-    }
-
-    /// One Thompson choice for `context`.
-    #[pyo3(signature = (context, eligible=None))]
-    fn choose(
-        &self,
-        py: Python<'_>,
-        context: PyReadonlyArray1<'_, f64>,
-        eligible: Option<Vec<String>>,
-    ) -> PyResult<String> {
-        let x = slice(&context, "context")?;
-        detached(py, &self.inner, |ts| {
-            let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-            let arm = ts.choose(x, e.as_deref())?;
-            Ok(ts.arm_names()[arm].clone())
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// A slate of `k` distinct arms for `context`, best sampled value first.
-    #[pyo3(signature = (context, k, eligible=None))]
-    fn choose_k(
-        &self,
-        py: Python<'_>,
-        context: PyReadonlyArray1<'_, f64>,
-        k: usize,
-        eligible: Option<Vec<String>>,
-    ) -> PyResult<Vec<String>> {
-        let x = slice(&context, "context")?;
-        detached(py, &self.inner, |ts| {
-            let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-            let arms = ts.choose_k(x, k, e.as_deref())?;
-            Ok(names_of(ts.arm_names(), &arms))
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// A tracked decision for `context`: `(decision_id, arm)`.
-    #[pyo3(signature = (context, eligible=None))]
-    fn decide(
-        &self,
-        py: Python<'_>,
-        context: PyReadonlyArray1<'_, f64>,
-        eligible: Option<Vec<String>>,
-    ) -> PyResult<(u64, String)> {
-        let x = slice(&context, "context")?;
-        detached(py, &self.inner, |ts| {
-            let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-            let d = ts.decide(x, e.as_deref())?;
-            Ok((d.id, ts.arm_names()[d.arm].clone()))
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// A tracked slate decision for `context`: `(decision_id, arms)`.
-    #[pyo3(signature = (context, k, eligible=None))]
-    fn decide_k(
-        &self,
-        py: Python<'_>,
-        context: PyReadonlyArray1<'_, f64>,
-        k: usize,
-        eligible: Option<Vec<String>>,
-    ) -> PyResult<(u64, Vec<String>)> {
-        let x = slice(&context, "context")?;
-        detached(py, &self.inner, |ts| {
-            let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-            let d = ts.decide_k(x, k, e.as_deref())?;
-            Ok((d.id, names_of(ts.arm_names(), &d.arms)))
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// The reward of a single-arm decision (its stored context is used).
-    fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
-        detached(py, &self.inner, |ts| {
-            ts.reward(decision_id, value).map(drop)
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// The rewards of a slate decision, one per position.
-    fn reward_slate(&self, py: Python<'_>, decision_id: u64, values: Vec<f64>) -> PyResult<()> {
-        detached(py, &self.inner, |ts| ts.reward_slate(decision_id, &values)).map_err(to_pyerr)
-    }
-
-    /// Observes `reward` for the arm called `arm` in `context`.
-    fn update(
-        &self,
-        py: Python<'_>,
-        arm: &str,
-        context: PyReadonlyArray1<'_, f64>,
-        reward: f64,
-    ) -> PyResult<()> {
-        let x = slice(&context, "context")?;
-        detached(py, &self.inner, |ts| {
-            let a = ts.arm_index(arm)?;
-            ts.update(a, x, reward)
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// Observes row `i` of `contexts` and `rewards[i]` for the arm with index `arms[i]`.
-    fn update_batch(
-        &self,
-        py: Python<'_>,
-        arms: ArmColumn<'_>,
-        contexts: PyReadonlyArray2<'_, f64>,
-        rewards: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<()> {
-        let rewards = slice(&rewards, "rewards")?;
-        let contexts = contexts.as_array();
-        with_arms(
-            &arms,
-            LinearBatch {
-                py,
-                policy: &self.inner,
-                contexts,
-                rewards,
-            },
-        )
-    }
-
-    /// Posterior mean and credible interval of `xᵀθ` per arm for `context`.
-    fn summary<'py>(
-        &self,
-        py: Python<'py>,
-        context: PyReadonlyArray1<'py, f64>,
-        level: f64,
-    ) -> PyResult<SummaryOut<'py>> {
-        let x = slice(&context, "context")?;
-        let rows = detached(py, &self.inner, |ts| ts.summary(x, level)).map_err(to_pyerr)?;
-        Ok(summary_out(py, rows))
-    }
-
-    /// `(names, prob_best, expected_loss)` for `context`.
-    #[pyo3(signature = (context, eligible=None, draws=10_000, seed=0))]
-    fn insight<'py>(
-        &self,
-        py: Python<'py>,
-        context: PyReadonlyArray1<'py, f64>,
-        eligible: Option<Vec<String>>,
-        draws: usize,
-        seed: u64,
-    ) -> PyResult<InsightOut<'py>> {
-        let x = slice(&context, "context")?;
-        let (names, ins) = detached(py, &self.inner, |ts| {
-            let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-            let ins = ts.insight(x, e.as_deref(), draws, seed)?;
-            Ok((ts.arm_names().to_vec(), ins))
-        })
-        .map_err(to_pyerr)?;
-        Ok(insight_out(py, &names, ins))
-    }
-
-    /// `(stop, best_arm, prob_best, expected_loss)` for `context`.
-    #[pyo3(signature = (context, prob_best=None, expected_loss=None, draws=10_000, seed=0))]
-    fn should_stop(
-        &self,
-        py: Python<'_>,
-        context: PyReadonlyArray1<'_, f64>,
-        prob_best: Option<f64>,
-        expected_loss: Option<f64>,
-        draws: usize,
-        seed: u64,
-    ) -> PyResult<(bool, String, f64, f64)> {
-        let x = slice(&context, "context")?;
-        let rule = stopping_rule(prob_best, expected_loss);
-        detached(py, &self.inner, |ts| {
-            let s = ts.should_stop(x, &rule, draws, seed)?;
-            Ok(stop_out(ts.arm_names(), s))
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// Posterior mean of the arm's coefficients.
-    fn theta_mean<'py>(&self, py: Python<'py>, arm: &str) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let theta = detached(py, &self.inner, |ts| {
-            let a = ts.arm_index(arm)?;
-            ts.theta_mean(a)
-        })
-        .map_err(to_pyerr)?;
-        Ok(theta.into_pyarray(py))
-    }
-
-    /// Adds an arm (prior posterior); returns its index.
-    fn add_arm(&self, py: Python<'_>, name: &str) -> PyResult<usize> {
-        detached(py, &self.inner, |ts| ts.add_arm(name)).map_err(to_pyerr)
-    }
-
-    /// Retires the arm called `name`.
-    fn retire_arm(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        quick(py, &self.inner, |ts| {
-            let a = ts.arm_index(name)?;
-            ts.retire_arm(a)
-        })
-        .map_err(to_pyerr)
-    }
-
-    /// Index of the arm called `name`.
-    fn arm_index(&self, py: Python<'_>, name: &str) -> PyResult<usize> {
-        quick(py, &self.inner, |ts| ts.arm_index(name)).map_err(to_pyerr)
-    }
-
-    /// All arm names, by index (retired arms included).
-    #[getter]
-    fn arm_names(&self, py: Python<'_>) -> Vec<String> {
-        quick(py, &self.inner, |ts| ts.arm_names().to_vec())
-    }
-
-    /// Names of the active arms.
-    #[getter]
-    fn active_arms(&self, py: Python<'_>) -> Vec<String> {
-        quick(py, &self.inner, |ts| {
-            names_of(ts.arm_names(), ts.active_arms())
-        })
-    }
-
-    /// Context length.
-    #[getter]
-    fn n_features(&self, py: Python<'_>) -> usize {
-        quick(py, &self.inner, |ts| ts.dim())
-    }
-
-    /// Ridge λ.
-    #[getter]
-    fn ridge(&self, py: Python<'_>) -> f64 {
-        quick(py, &self.inner, |ts| ts.params().get_ridge())
-    }
-
-    /// Noise scale v.
-    #[getter]
-    fn noise(&self, py: Python<'_>) -> f64 {
-        quick(py, &self.inner, |ts| ts.params().get_noise())
-    }
-
-    /// Discount factor.
-    #[getter]
-    fn discount(&self, py: Python<'_>) -> f64 {
-        quick(py, &self.inner, |ts| ts.params().get_options().discount)
-    }
-
-    /// Top-two β, or None.
-    #[getter]
-    fn top_two(&self, py: Python<'_>) -> Option<f64> {
-        quick(py, &self.inner, |ts| ts.params().get_options().top_two)
-    }
-
-    /// Seed the policy was built with.
-    #[getter]
-    fn seed(&self, py: Python<'_>) -> u64 {
-        quick(py, &self.inner, |ts| ts.params().get_options().seed)
-    }
-
-    /// Pending-decision horizon.
-    #[getter]
-    fn pending_horizon(&self, py: Python<'_>) -> u64 {
-        quick(py, &self.inner, |ts| {
-            ts.params().get_options().pending_horizon
-        })
-    }
-
-    /// Number of updates observed.
-    #[getter]
-    fn n_updates(&self, py: Python<'_>) -> u64 {
-        quick(py, &self.inner, |ts| ts.n_updates())
-    }
-
-    /// Number of decisions awaiting their reward.
-    #[getter]
-    fn pending_decisions(&self, py: Python<'_>) -> usize {
-        quick(py, &self.inner, |ts| ts.pending_decisions())
-    }
-
-    /// Offline replay on logged uniform-random data; the policy learns from matched events.
-    fn replay(
-        &self,
-        py: Python<'_>,
-        arms: PyReadonlyArray1<'_, usize>,
-        rewards: PyReadonlyArray1<'_, f64>,
-        contexts: PyReadonlyArray2<'_, f64>,
-    ) -> PyResult<ReplayOut> {
-        let arms = slice(&arms, "arms")?;
-        let rewards = slice(&rewards, "rewards")?;
-        let contexts = contexts.as_array();
-        detached(py, &self.inner, |ts| {
-            replay(ts, arms, rewards, Some(contexts))
-        })
-        .map(replay_out)
-        .map_err(to_pyerr)
-    }
-
-    /// The state as ki3 JSON (what Node and Rust load).
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        detached(py, &self.inner, |ts| ts.to_json()).map_err(to_pyerr)
-    }
-
-    /// Loads a state saved by `to_json` (here, in Node or in Rust).
-    #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        py.detach(|| LinearTs::from_json(text))
-            .map(Self::wrap)
-            .map_err(to_pyerr)
-    }
-
-    /// Adds the updates `other` collected since the common snapshot `base`.
-    fn merge(
-        &self,
-        py: Python<'_>,
-        base: &Bound<'_, Self>,
-        other: &Bound<'_, Self>,
-    ) -> PyResult<()> {
-        let base = base.get().snapshot(py);
-        let other = other.get().snapshot(py);
-        detached(py, &self.inner, |ts| ts.merge(&base, &other)).map_err(to_pyerr)
-    }
-
-    fn __copy__(&self, py: Python<'_>) -> Self {
-        Self::wrap(self.snapshot(py))
-    }
-}
+);
