@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::common::{BanditRng, Policy};
+use super::engine::check_batch_lengths;
 use crate::error::{Ki3Error, Result};
 
 /// How the true rates of a [`BernoulliEnv`] change over the steps of a simulation.
@@ -203,14 +204,7 @@ pub fn replay<P: Policy + ?Sized>(
     contexts: Option<ArrayView2<f64>>,
 ) -> Result<ReplayResult> {
     let n = arms.len();
-    if rewards.len() != n {
-        return Err(Ki3Error::LengthMismatch {
-            arg: "rewards".into(),
-            got: rewards.len(),
-            expected_arg: "arms".into(),
-            expected: n,
-        });
-    }
+    check_batch_lengths(n, rewards.len())?;
     let d = policy.context_dim();
     match (&contexts, d) {
         (None, 0) => {}

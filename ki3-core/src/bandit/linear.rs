@@ -11,8 +11,8 @@ use super::common::{
     StopDecision, StoppingRule, option_setters,
 };
 use super::engine::{
-    Arms, Pending, PendingRecord, Stamps, check_counter, check_k, check_level, decay, monte_carlo,
-    rng_from_hex, rng_to_hex, select_k, select_one,
+    Arms, Pending, PendingRecord, Stamps, check_batch_lengths, check_counter, check_k, check_level,
+    decay, monte_carlo, rng_from_hex, rng_to_hex, select_k, select_one,
 };
 use super::models::NormalSampler;
 use super::special::normal_inv;
@@ -446,14 +446,7 @@ impl LinearTs {
         rewards: &[f64],
     ) -> Result<()> {
         let n = arms.len();
-        if rewards.len() != n {
-            return Err(Ki3Error::LengthMismatch {
-                arg: "rewards".into(),
-                got: rewards.len(),
-                expected_arg: "arms".into(),
-                expected: n,
-            });
-        }
+        check_batch_lengths(n, rewards.len())?;
         if contexts.nrows() != n {
             return Err(Ki3Error::LengthMismatch {
                 arg: "contexts".into(),
