@@ -12,7 +12,7 @@ use rand_distr::{Distribution, Gamma, StandardNormal};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::common::{BanditRng, PosteriorDraw};
-use super::special::{beta_inv, student_t_inv};
+use super::special::{beta_inv, check_positive, student_t_inv};
 use crate::error::{Ki3Error, Result};
 use crate::stats::NeumaierSum;
 
@@ -104,17 +104,6 @@ fn merge_count(mine: f64, base: f64, other: f64) -> Result<f64> {
     Ok(mine + other - base)
 }
 
-fn positive(name: &str, v: f64) -> Result<()> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(Ki3Error::param(
-            name,
-            format!("must be positive and finite, got {v}"),
-        ))
-    }
-}
-
 fn nonneg_finite(v: f64) -> bool {
     v >= 0.0 && v.is_finite()
 }
@@ -194,8 +183,8 @@ impl ArmModel for BetaPrior {
     type Sampler = BetaSampler;
 
     fn check(&self) -> Result<()> {
-        positive("prior_alpha", self.alpha)?;
-        positive("prior_beta", self.beta)
+        check_positive("prior_alpha", self.alpha)?;
+        check_positive("prior_beta", self.beta)
     }
 
     #[inline]
@@ -403,9 +392,9 @@ impl ArmModel for NigPrior {
         if !self.mean.is_finite() {
             return Err(Ki3Error::param("prior_mean", "must be finite"));
         }
-        positive("prior_kappa", self.kappa)?;
-        positive("prior_alpha", self.alpha)?;
-        positive("prior_beta", self.beta)
+        check_positive("prior_kappa", self.kappa)?;
+        check_positive("prior_alpha", self.alpha)?;
+        check_positive("prior_beta", self.beta)
     }
 
     #[inline]

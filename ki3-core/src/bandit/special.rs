@@ -83,7 +83,8 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     }
 }
 
-fn check_shape(name: &str, v: f64) -> Result<()> {
+/// Checks `v` is positive and finite (distribution shapes, prior parameters).
+pub(crate) fn check_positive(name: &str, v: f64) -> Result<()> {
     if v > 0.0 && v.is_finite() {
         Ok(())
     } else {
@@ -148,8 +149,8 @@ fn beta_cf(x: f64, a: f64, b: f64) -> Result<f64> {
 /// `(I_x(a, b), 1 − I_x(a, b))`, each accurate to a few ulps relative where it is the smaller of
 /// the two (the one computed directly).
 pub fn beta_inc_pair(x: f64, a: f64, b: f64) -> Result<(f64, f64)> {
-    check_shape("a", a)?;
-    check_shape("b", b)?;
+    check_positive("a", a)?;
+    check_positive("b", b)?;
     if !(0.0..=1.0).contains(&x) {
         return Err(Ki3Error::param("x", format!("must be in [0, 1], got {x}")));
     }
@@ -193,8 +194,8 @@ fn bisect_bits(mut pred: impl FnMut(f64) -> Result<bool>) -> Result<f64> {
 
 /// The `p` quantile of Beta(a, b): the `x` with `I_x(a, b) = p`, to the closest double.
 pub fn beta_inv(p: f64, a: f64, b: f64) -> Result<f64> {
-    check_shape("a", a)?;
-    check_shape("b", b)?;
+    check_positive("a", a)?;
+    check_positive("b", b)?;
     if !(0.0..=1.0).contains(&p) {
         return Err(Ki3Error::param("p", format!("must be in [0, 1], got {p}")));
     }
@@ -215,7 +216,7 @@ pub fn beta_inv(p: f64, a: f64, b: f64) -> Result<f64> {
 
 /// The Student-t distribution function with `nu > 0` degrees of freedom.
 pub fn student_t_cdf(t: f64, nu: f64) -> Result<f64> {
-    check_shape("nu", nu)?;
+    check_positive("nu", nu)?;
     if t.is_nan() {
         return Err(Ki3Error::NonFinite {
             arg: "t".into(),
@@ -237,7 +238,7 @@ pub fn student_t_cdf(t: f64, nu: f64) -> Result<f64> {
 
 /// The `p` quantile of the Student-t distribution with `nu > 0` degrees of freedom, `0 < p < 1`.
 pub fn student_t_inv(p: f64, nu: f64) -> Result<f64> {
-    check_shape("nu", nu)?;
+    check_positive("nu", nu)?;
     if !(p > 0.0 && p < 1.0) {
         return Err(Ki3Error::param("p", format!("must be in (0, 1), got {p}")));
     }
