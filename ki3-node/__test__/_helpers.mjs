@@ -65,3 +65,29 @@ export function tinyLog() {
     channel: new Uint32Array([0, 1, 0, 1, 2, 1]),
   }
 }
+
+/**
+ * Damaged versions of the saved state `text`, by label: broken JSON and envelope damage that
+ * every kind must refuse, plus `edits` (a label and either a function that damages a parsed
+ * copy, or a ready string).
+ */
+export function corruptStates(text, edits) {
+  const good = JSON.parse(text)
+  const edit = (f) => {
+    const d = structuredClone(good)
+    f(d)
+    return JSON.stringify(d)
+  }
+  const cases = {
+    'not JSON': '{',
+    'empty string': '',
+    null: 'null',
+    array: '[]',
+    'missing state': edit((d) => { delete d.state }),
+    truncated: text.slice(0, 100),
+  }
+  for (const [label, damage] of Object.entries(edits)) {
+    cases[label] = typeof damage === 'function' ? edit(damage) : damage
+  }
+  return cases
+}

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { assertSameFeatures, assertSameValues, assertThrowsNaming, ki3 } from './_helpers.mjs'
+import { assertSameFeatures, assertSameValues, assertThrowsNaming, corruptStates, ki3 } from './_helpers.mjs'
 
 const COLUMNS = ['customer', 'timestamp', 'amount', 'purchase', 'channel', 'category', 'session']
 const AS_OF = new Date('2024-09-15T12:00:00Z')
@@ -85,26 +85,15 @@ test('corrupt JSON and the wrong kind throw Errors', () => {
   const agg = new ki3.FeatureAggregator()
   agg.update(slice(shop, 0, 50), { timeUnit: 's' })
   const good = JSON.parse(agg.toJson())
-  const edit = (f) => {
-    const d = structuredClone(good)
-    f(d)
-    return JSON.stringify(d)
-  }
-  const cases = {
-    'not JSON': '{',
-    'empty string': '',
-    null: 'null',
-    array: '[]',
-    'wrong kind': edit((d) => { d.kind = 'BernoulliTS' }),
-    'wrong format': edit((d) => { d.format = 'pickle' }),
-    'future version': edit((d) => { d.version = 99 }),
-    'missing state': edit((d) => { delete d.state }),
-    'length mismatch': edit((d) => { d.state.timestamp.pop() }),
-    'negative amount': edit((d) => { d.state.amount[0] = -1 }),
-    'string customer': edit((d) => { d.state.customer[0] = 'x' }),
-    'unknown unit': edit((d) => { d.state.unit = 'fortnights' }),
-    truncated: agg.toJson().slice(0, 100),
-  }
+  const cases = corruptStates(agg.toJson(), {
+    'wrong kind': (d) => { d.kind = 'BernoulliTS' },
+    'wrong format': (d) => { d.format = 'pickle' },
+    'future version': (d) => { d.version = 99 },
+    'length mismatch': (d) => { d.state.timestamp.pop() },
+    'negative amount': (d) => { d.state.amount[0] = -1 },
+    'string customer': (d) => { d.state.customer[0] = 'x' },
+    'unknown unit': (d) => { d.state.unit = 'fortnights' },
+  })
   for (const [label, text] of Object.entries(cases)) {
     assertThrowsNaming(() => ki3.FeatureAggregator.fromJson(text), 'corrupt saved state')
     assert.ok(label)

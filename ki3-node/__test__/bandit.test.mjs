@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { assertRejectsNaming, assertSameValues, assertThrowsNaming, ki3 } from './_helpers.mjs'
+import { assertRejectsNaming, assertSameValues, assertThrowsNaming, corruptStates, ki3 } from './_helpers.mjs'
 
 const ABCD = ['a', 'b', 'c', 'd']
 const f64 = (...v) => new Float64Array(v)
@@ -415,31 +415,21 @@ test('constructors reject bad options with Errors naming the option', () => {
 
 test('corrupt JSON and the wrong kind throw Errors', () => {
   const good = JSON.parse(trainedBernoulli(11, 20).toJson())
-  const edit = (f) => {
-    const d = structuredClone(good)
-    f(d)
-    return JSON.stringify(d)
-  }
-  const cases = {
-    'not JSON': '{',
-    'empty string': '',
-    null: 'null',
-    array: '[]',
-    'wrong kind': edit((d) => { d.kind = 'LinearTs' }),
+  const cases = corruptStates(JSON.stringify(good), {
+    'wrong kind': (d) => { d.kind = 'LinearTs' },
     'feature state': new ki3.FeatureAggregator().toJson(),
-    'future version': edit((d) => { d.version = 2 }),
-    'missing state': edit((d) => { delete d.state }),
-    'negative count': edit((d) => { d.state.arms[0].stats.n = -1 }),
-    'successes above n': edit((d) => { d.state.arms[0].stats.successes = [1e9, 0] }),
-    'bad rng': edit((d) => { d.state.rng = 'xyz' }),
-    'even rng': edit((d) => { d.state.rng = '0'.repeat(32) }),
-    'no arms': edit((d) => { d.state.arms = [] }),
-    'duplicate arm names': edit((d) => { d.state.arms[1].name = d.state.arms[0].name }),
-    'last after clock': edit((d) => { d.state.arms[0].last = d.state.clock + 1 }),
-    'bad discount': edit((d) => { d.state.params.options.discount = 2 }),
-    'unknown field': edit((d) => { d.state.extra = 1 }),
-    truncated: JSON.stringify(good).slice(0, 150),
-  }
+    'future version': (d) => { d.version = 2 },
+    'negative count': (d) => { d.state.arms[0].stats.n = -1 },
+    'successes above n': (d) => { d.state.arms[0].stats.successes = [1e9, 0] },
+    'bad rng': (d) => { d.state.rng = 'xyz' },
+    'even rng': (d) => { d.state.rng = '0'.repeat(32) },
+    'no arms': (d) => { d.state.arms = [] },
+    'duplicate arm names': (d) => { d.state.arms[1].name = d.state.arms[0].name },
+    'last after clock': (d) => { d.state.arms[0].last = d.state.clock + 1 },
+    'bad discount': (d) => { d.state.params.options.discount = 2 },
+    'unknown field': (d) => { d.state.extra = 1 },
+    'truncated later': JSON.stringify(good).slice(0, 150),
+  })
   for (const [label, text] of Object.entries(cases)) {
     assert.throws(() => ki3.BernoulliTS.fromJson(text), (err) => {
       assert.ok(err instanceof Error, label)
