@@ -10,9 +10,9 @@ pub mod data;
 pub mod error;
 pub mod events;
 pub mod features;
+pub mod numerics;
 pub mod persist;
 pub mod rfm;
-pub mod stats;
 
 pub use error::{Ki3Error, Result};
 pub use events::{EventLog, TimeUnit};

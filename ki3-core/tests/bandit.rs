@@ -2,9 +2,9 @@
 //! discounting, top-two, merge, persistence, delayed feedback, replay evaluation, bad input.
 
 use ki3_core::Ki3Error;
-use ki3_core::bandit::special::{beta_inc, ln_beta, student_t_inv};
 use ki3_core::bandit::*;
-use ki3_core::stats::linalg::{cholesky_in_place, cholesky_solve_in_place};
+use ki3_core::numerics::linalg::{cholesky_in_place, cholesky_solve_in_place};
+use ki3_core::numerics::special::{beta_inc, ln_beta, student_t_inv};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal, StandardNormal};

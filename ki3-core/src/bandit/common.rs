@@ -8,7 +8,7 @@ use crate::error::{Ki3Error, Result};
 /// The random generator of every bandit: PCG-64 "fast" (128-bit MCG, XSL-RR output). Its whole
 /// state (one odd 128-bit integer) is saved in the JSON as a 32-digit hex string, so a loaded copy
 /// continues the same stream.
-pub type BanditRng = rand_pcg::Pcg64Mcg;
+pub type BanditRng = crate::numerics::Rng;
 
 /// Largest accepted number of arms.
 pub const MAX_ARMS: usize = 1 << 20;

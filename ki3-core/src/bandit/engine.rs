@@ -305,23 +305,7 @@ pub(crate) fn decay(gamma: f64, clock: u64, last: u64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Saved generator
 
-/// The generator state as 32 hex digits (JSON-safe everywhere: no integer above 2^53).
-pub(crate) fn rng_to_hex(rng: &BanditRng) -> String {
-    format!("{:032x}", rng.state())
-}
-
-pub(crate) fn rng_from_hex(s: &str) -> Result<BanditRng> {
-    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Ki3Error::corrupt(
-            "rng: expected up to 32 hexadecimal digits",
-        ));
-    }
-    let state = u128::from_str_radix(s, 16).map_err(|e| Ki3Error::corrupt(format!("rng: {e}")))?;
-    if state & 1 == 0 {
-        return Err(Ki3Error::corrupt("rng: state must be odd"));
-    }
-    Ok(BanditRng::new(state))
-}
+pub(crate) use crate::numerics::rng::{from_hex as rng_from_hex, to_hex as rng_to_hex};
 
 // ---------------------------------------------------------------------------------------------
 // Pending decisions
@@ -861,21 +845,6 @@ mod tests {
         );
         let empty = Pending::from_records(3, 6, Vec::new(), 5, 0).unwrap();
         assert!(empty.slots.is_empty() && empty.next_id() == 6);
-    }
-
-    #[test]
-    fn rng_hex_round_trip() {
-        use rand::Rng;
-        let mut a = BanditRng::seed_from_u64(42);
-        a.next_u64();
-        let mut b = rng_from_hex(&rng_to_hex(&a)).unwrap();
-        for _ in 0..10 {
-            assert_eq!(a.next_u64(), b.next_u64());
-        }
-        assert!(rng_from_hex("").is_err());
-        assert!(rng_from_hex("xyz").is_err());
-        assert!(rng_from_hex("2").is_err());
-        assert!(rng_from_hex(&"f".repeat(33)).is_err());
     }
 
     #[test]

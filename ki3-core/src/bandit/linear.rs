@@ -15,14 +15,14 @@ use super::engine::{
     decay, monte_carlo, rng_from_hex, rng_to_hex, select_k, select_one,
 };
 use super::models::NormalSampler;
-use super::special::normal_inv;
 use crate::error::{Ki3Error, Result};
-use crate::persist;
-use crate::stats::NeumaierSum;
-use crate::stats::linalg::{
+use crate::numerics::NeumaierSum;
+use crate::numerics::linalg::{
     cholesky_in_place, cholesky_rank_one_update, cholesky_solve_in_place, lower_times_transpose,
     packed_index, packed_len, solve_lower_in_place, solve_lower_transpose_in_place,
 };
+use crate::numerics::special::normal_inv;
+use crate::persist;
 
 const KIND: &str = "LinearTs";
 const VERSION: u32 = 1;
@@ -219,7 +219,7 @@ struct Scratch {
 /// `μ_a = B_a⁻¹ f_a`, `f_a = Σ r x` (sums over the arm's observations).
 ///
 /// - Updates are `O(d²)`: `B` changes by the rank-one `x xᵀ`, so its Cholesky factor `L`
-///   (`B = L Lᵀ`) is updated in place ([`crate::stats::linalg::cholesky_rank_one_update`]) and
+///   (`B = L Lᵀ`) is updated in place ([`crate::numerics::linalg::cholesky_rank_one_update`]) and
 ///   `μ` re-solved with two triangular solves; no inverse is ever formed.
 /// - A decision needs, per arm, a draw of `xᵀθ̃` with `θ̃ = μ + v L⁻ᵀ z`, `z ~ N(0, I)`
 ///   ([`LinearTs::sample_theta`]). Since `xᵀ L⁻ᵀ z ~ N(0, ‖L⁻¹ x‖²)`, the policy draws the scalar

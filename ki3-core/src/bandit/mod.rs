@@ -43,7 +43,6 @@ mod engine;
 mod eval;
 mod linear;
 mod models;
-pub mod special;
 
 pub use columns::{ArmCode, RewardValue};
 pub use common::{

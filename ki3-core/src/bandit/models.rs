@@ -12,9 +12,9 @@ use rand_distr::{Distribution, Gamma, StandardNormal};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::common::{BanditRng, PosteriorDraw};
-use super::special::{beta_inv, check_positive, student_t_inv};
 use crate::error::{Ki3Error, Result};
-use crate::stats::NeumaierSum;
+use crate::numerics::NeumaierSum;
+use crate::numerics::special::{beta_inv, check_positive, student_t_inv};
 
 mod sealed {
     pub trait Sealed {}

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::group::Ev;
 use super::layout::Layout;
-use crate::stats::{IdBuildHasher, NeumaierSum};
+use crate::numerics::{IdBuildHasher, NeumaierSum};
 
 /// Cumulative scalar state of one customer.
 #[derive(Debug, Clone, Copy)]

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::layout::Layout;
 use crate::error::{Ki3Error, Result};
 use crate::events::{EventLog, bad_amount_bits};
-use crate::stats::IdHasher;
+use crate::numerics::IdHasher;
 
 /// One event, decoded into the fields the feature kernel reads (32 bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,7 +17,7 @@ use std::borrow::Borrow;
 use super::accumulate::{CustomerState, Cutoffs, Parts, SessionTotals, WindowCounts, write_row};
 use super::group::{Codec, Ev, Packed};
 use super::layout::Layout;
-use crate::stats::NeumaierSum;
+use crate::numerics::NeumaierSum;
 
 /// Per-customer states of one bucket (reusable buffers).
 pub(crate) struct BucketScan<'l> {

@@ -78,11 +78,10 @@
 //! assert_eq!(s.monetary_value, Some(vec![30.0, 0.0]));
 //! ```
 
-mod calendar;
 mod scores;
 mod summary;
 
-pub use calendar::{civil_from_days, days_from_civil};
+pub use crate::numerics::calendar::{civil_from_days, days_from_civil};
 pub use scores::{RfmScores, Segment, rfm_scores};
 pub use summary::{Freq, RfmParams, RfmSummary, rfm_summary};
 

@@ -3,9 +3,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{month_start, week_start};
 use crate::error::{Ki3Error, Result};
 use crate::events::EventLog;
+use crate::numerics::calendar::{month_start, week_start};
 
 /// The period length of an RFM summary (pandas/lifetimes `freq`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! incomplete beta function and its inverse (Beta quantiles), the Student-t distribution
 //! function and quantile, and the standard normal quantile.
 //!
-//! They live here until a shared `stats::special` exists; they are public so they can be tested
+//! They are shared by every capability (bandits, CLV, MMM, uplift) and public so they can be tested
 //! against known values and reused.
 //!
 //! - `ln_gamma`: Lanczos approximation (g = 7, 9 terms), reflection below ½; about 1e-15
