@@ -3,6 +3,7 @@
 //! serialisable random generator.
 
 pub mod calendar;
+pub mod density;
 pub mod hash;
 pub mod linalg;
 pub mod rng;
