@@ -9,6 +9,7 @@ pub mod linalg;
 pub mod rng;
 pub mod special;
 pub mod sum;
+pub mod transform;
 
 pub use hash::{IdBuildHasher, IdHasher};
 pub use rng::Rng;
