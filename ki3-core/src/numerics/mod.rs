@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod density;
 pub mod hash;
 pub mod linalg;
+pub mod optimize;
 pub mod rng;
 pub mod special;
 pub mod sum;
