@@ -1,7 +1,7 @@
 //! # ki3-core
 //!
 //! The measurement-and-decision core of ki3: customer features from event logs ([`features`]),
-//! RFM ([`rfm`]), Thompson-sampling bandits ([`bandit`]) and synthetic data ([`data`]); CLV,
+//! RFM ([`rfm`]), Thompson-sampling bandits ([`bandit`]), synthetic data ([`data`]), [`numerics`]; CLV,
 //! marketing mix models and uplift follow. Pure Rust; the Python (`ki3`) and Node bindings are
 //! thin layers over this crate.
 

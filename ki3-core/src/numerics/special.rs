@@ -1,6 +1,6 @@
-//! Special functions behind the bandits' credible intervals: log-gamma, the regularised
-//! incomplete beta function and its inverse (Beta quantiles), the Student-t distribution
-//! function and quantile, and the standard normal quantile.
+//! Special functions: log-gamma, log-beta, digamma and trigamma, the regularised incomplete beta
+//! function and its inverse (Beta quantiles), the Student-t distribution function and quantile,
+//! the standard normal quantile, and the Gauss hypergeometric function `₂F₁` (Pareto/NBD).
 //!
 //! They are shared by every capability (bandits, CLV, MMM, uplift) and public so they can be tested
 //! against known values and reused.
@@ -14,6 +14,8 @@
 //!   like their bits), so it ends in at most 64 steps at the closest double.
 //! - `student_t_cdf` / `student_t_inv`: `P(T ≤ −|t|) = ½ I_{ν/(ν+t²)}(ν/2, ½)`.
 //! - `normal_inv`: Wichura (1988), algorithm AS 241 (PPND16), about 1e-16 relative accuracy.
+//! - `digamma` / `trigamma`: recurrence and asymptotic series (Abramowitz & Stegun 6.3.18, 6.4.12).
+//! - `hyp2f1`: Gauss series after a Pfaff or Euler transformation (A&S 15.3.3–15.3.5).
 
 use crate::error::{Ki3Error, Result};
 
