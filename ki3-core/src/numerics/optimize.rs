@@ -24,6 +24,8 @@
 //! bindings' builds short; the tests below (Rosenbrock, quadratic, logistic regression vs Newton,
 //! a bounded problem) pin its behaviour.
 
+use std::collections::VecDeque;
+
 use crate::error::{Ki3Error, Result};
 
 /// Options of [`minimize`]. Validate with [`LbfgsParams::check`].
@@ -63,6 +65,36 @@ impl Default for LbfgsParams {
 }
 
 impl LbfgsParams {
+    /// Sets [`LbfgsParams::memory`].
+    pub fn memory(mut self, memory: usize) -> Self {
+        self.memory = memory;
+        self
+    }
+
+    /// Sets [`LbfgsParams::max_iter`].
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Sets [`LbfgsParams::max_evals`].
+    pub fn max_evals(mut self, max_evals: usize) -> Self {
+        self.max_evals = max_evals;
+        self
+    }
+
+    /// Sets [`LbfgsParams::gtol`].
+    pub fn gtol(mut self, gtol: f64) -> Self {
+        self.gtol = gtol;
+        self
+    }
+
+    /// Sets [`LbfgsParams::ftol`].
+    pub fn ftol(mut self, ftol: f64) -> Self {
+        self.ftol = ftol;
+        self
+    }
+
     /// Checks every option's range.
     pub fn check(&self) -> Result<()> {
         if self.memory == 0 || self.memory > 1000 {
@@ -359,9 +391,9 @@ where
         ));
     }
     let m = params.memory;
-    let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(m);
-    let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(m);
-    let mut rho_hist: Vec<f64> = Vec::with_capacity(m);
+    let mut s_hist: VecDeque<Vec<f64>> = VecDeque::with_capacity(m);
+    let mut y_hist: VecDeque<Vec<f64>> = VecDeque::with_capacity(m);
+    let mut rho_hist: VecDeque<f64> = VecDeque::with_capacity(m);
     let mut alpha_buf = vec![0.0; m];
     let mut p = vec![0.0; n];
     let mut xt = vec![0.0; n];
@@ -385,7 +417,7 @@ where
                 *pj -= a * yj;
             }
         }
-        let gamma = match (s_hist.last(), y_hist.last()) {
+        let gamma = match (s_hist.back(), y_hist.back()) {
             (Some(s), Some(y)) => dot(s, y) / dot(y, y),
             _ => 1.0,
         };
@@ -443,13 +475,13 @@ where
         fx = t.f;
         if sy > f64::EPSILON * dot(&y, &y).sqrt() * dot(&s, &s).sqrt() {
             if s_hist.len() == m {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho_hist.remove(0);
+                s_hist.pop_front();
+                y_hist.pop_front();
+                rho_hist.pop_front();
             }
-            s_hist.push(s);
-            y_hist.push(y);
-            rho_hist.push(1.0 / sy);
+            s_hist.push_back(s);
+            y_hist.push_back(y);
+            rho_hist.push_back(1.0 / sy);
         }
         if f_old - fx <= params.ftol * f_old.abs().max(fx.abs()).max(1.0) {
             if inf_norm(&g) <= params.gtol {
@@ -496,11 +528,7 @@ mod tests {
     }
 
     fn tight() -> LbfgsParams {
-        LbfgsParams {
-            gtol: 1e-10,
-            ftol: 0.0,
-            ..LbfgsParams::default()
-        }
+        LbfgsParams::default().gtol(1e-10).ftol(0.0)
     }
 
     #[test]
