@@ -156,3 +156,56 @@ def test_scores_reject_bad_input(summary):
         rfm_scores(bad)
     with pytest.raises(ki3.InvalidInputError, match="frequency"):
         rfm_scores(summary.drop(columns="frequency"))
+
+
+def test_heavy_bottom_groups_take_a_score_each():
+    # 10 one-time buyers, 5 with one repeat, 2 with two, then 3, 4 and 6 repeats (20 customers):
+    # 0 is more than a bin of 20 -> F 1; 1 is more than a bin of the 10 left -> 2; 2 of the 5
+    # left -> 3; the last 3 share 4..5: 4 + floor(2 * w / 3) -> 4, 4, 5.
+    frequency = [0.0] * 10 + [1.0] * 5 + [2.0, 2.0, 3.0, 4.0, 6.0]
+    monetary = [0.0] * 10 + [float(v) for v in range(10, 20)]
+    summary = pd.DataFrame({"frequency": frequency, "recency": [0.0] * 20, "T": [5.0] * 20,
+                            "monetary_value": monetary})
+    s = rfm_scores(summary)
+    assert s["F"].tolist() == [1] * 10 + [2] * 5 + [3, 3, 4, 4, 5]
+    # M: the one-time buyers' zeros are one heavy group; the 10 distinct amounts are scored
+    # among themselves, 2 + floor(4 * w / 10).
+    assert s["M"].tolist() == [1] * 10 + [2, 2, 2, 3, 3, 4, 4, 4, 5, 5]
+    # Reversed rows, reversed scores.
+    again = rfm_scores(summary.iloc[::-1])
+    pd.testing.assert_frame_equal(again.iloc[::-1], s)
+
+
+@pytest.mark.parametrize("bins", [2, 3, 4, 7, 10])
+def test_segments_do_not_depend_on_bins(summary, bins):
+    five = rfm_scores(summary)
+    assert (rfm_scores(summary, bins=bins)["segment"] == five["segment"]).all()
+
+
+def test_every_segment_is_reached_on_the_demo_shop():
+    events = ki3.datasets.synthetic_shop(50_000, seed=7)
+    as_of = events["timestamp"].max()
+    summary = rfm_summary(events, customer="customer", timestamp="timestamp", amount="amount",
+                          purchase="purchase", observation_end=as_of, freq="D")
+    scores = rfm_scores(summary)
+    counts = scores["segment"].value_counts()
+    assert (counts.reindex(EXPECTED_SEGMENTS) > 0).all(), counts
+    for col in ("R", "F", "M"):
+        assert sorted(scores[col].unique()) == [1, 2, 3, 4, 5]
+    # One-time buyers are exactly F = 1.
+    assert ((scores["F"] == 1) == (summary["frequency"] == 0)).all()
+
+
+def test_every_segment_is_reached_on_cdnow(shared_data):
+    tx = pd.read_csv(shared_data / "clv" / "CDNOW_master.txt", sep=r"\s+",
+                     dtype={"date": str})
+    tx["date"] = pd.to_datetime(tx["date"], format="%Y%m%d")
+    # CDNOW is one cohort acquired in the first quarter of 1997: at the end of that quarter
+    # every segment is reached; at the end of the 39-week calibration period nobody is New.
+    for end, empty in (("1997-03-31", set()), ("1997-09-30", {"New"})):
+        summary = rfm_summary(tx, customer="customer_id", timestamp="date",
+                              amount="dollar_value", observation_end=end, freq="D",
+                              freq_multiplier=7)
+        assert len(summary) == 23_570
+        counts = rfm_scores(summary)["segment"].value_counts()
+        assert {seg for seg in EXPECTED_SEGMENTS if counts[seg] == 0} == empty, counts

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ki3_core::rfm::{Freq, RfmParams, days_from_civil, rfm_summary};
+use ki3_core::rfm::{Freq, RfmParams, Segment, days_from_civil, rfm_scores, rfm_summary};
 use ki3_core::{EventLog, TimeUnit};
 
 /// `../shared/data/<rel>` relative to the workspace root, or `None` (with a message) when the
@@ -26,25 +26,40 @@ fn read_csv(path: &PathBuf) -> Vec<Vec<f64>> {
         .collect()
 }
 
-#[test]
-fn cdnow_sample_reproduces_lifetimes_summaries() {
-    let Some(tx_path) = shared_data("clv/CDNOW_sample.txt") else {
-        return;
-    };
-    let text = std::fs::read_to_string(&tx_path).unwrap();
+/// CDNOW transactions: customer ids, days since the unix epoch and amounts. Lines are
+/// `id customer yyyymmdd cds dollars` (the sample) or `customer yyyymmdd cds dollars` (the
+/// master file, after a header line).
+fn read_cdnow(path: &PathBuf) -> (Vec<u64>, Vec<i64>, Vec<f64>) {
+    let text = std::fs::read_to_string(path).unwrap();
     let (mut customer, mut day, mut amount) = (vec![], vec![], vec![]);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(f.len(), 5, "bad line {line:?}");
-        let date: u32 = f[2].parse().unwrap();
-        customer.push(f[1].parse::<u64>().unwrap());
+        if f[0].parse::<u64>().is_err() {
+            continue; // header
+        }
+        let skip = match f.len() {
+            5 => 1,
+            4 => 0,
+            _ => panic!("bad line {line:?}"),
+        };
+        let date: u32 = f[skip + 1].parse().unwrap();
+        customer.push(f[skip].parse::<u64>().unwrap());
         day.push(days_from_civil(
             (date / 10_000) as i32,
             date / 100 % 100,
             date % 100,
         ));
-        amount.push(f[4].parse::<f64>().unwrap());
+        amount.push(f[skip + 3].parse::<f64>().unwrap());
     }
+    (customer, day, amount)
+}
+
+#[test]
+fn cdnow_sample_reproduces_lifetimes_summaries() {
+    let Some(tx_path) = shared_data("clv/CDNOW_sample.txt") else {
+        return;
+    };
+    let (customer, day, amount) = read_cdnow(&tx_path);
     assert_eq!(customer.len(), 6919);
 
     let log = EventLog::new(&customer, &day, TimeUnit::Days).with_amount(&amount);
@@ -90,4 +105,55 @@ fn cdnow_sample_reproduces_lifetimes_summaries() {
         "CDNOW max |deviation|: recency {max_rec:.6}, T {max_t:.6}, zbar {max_zbar:.6} \
          (references rounded to 2 decimals)"
     );
+}
+
+/// Customers per segment, in [`Segment::ALL`] order.
+fn segment_counts(segment: &[Segment]) -> [usize; 11] {
+    let mut counts = [0; 11];
+    for s in segment {
+        counts[s.index()] += 1;
+    }
+    counts
+}
+
+#[test]
+fn every_segment_is_reached_on_cdnow() {
+    let Some(path) = shared_data("clv/CDNOW_master.txt") else {
+        return;
+    };
+    let (customer, day, amount) = read_cdnow(&path);
+    assert_eq!(customer.len(), 69_659);
+    let log = EventLog::new(&customer, &day, TimeUnit::Days).with_amount(&amount);
+    // CDNOW is one cohort: the 23,570 customers made their first purchase in the first quarter
+    // of 1997. At the end of that quarter the shop is still acquiring customers, as a typical
+    // shop does, and every segment is reached. At the end of the 39-week calibration period
+    // nobody's first purchase is recent, so nobody is New (R = 5, no repeat purchase), and
+    // every other segment is reached.
+    for (end, new_customers) in [
+        (days_from_civil(1997, 3, 31), true),
+        (days_from_civil(1997, 9, 30), false),
+    ] {
+        let params = RfmParams::new(end).freq(Freq::Day).freq_multiplier(7);
+        let s = rfm_summary(&log, &params).unwrap();
+        let mv = s.monetary_value.as_ref().unwrap();
+        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, mv, 5).unwrap();
+        let counts = segment_counts(&sc.segment);
+        println!("CDNOW to day {end}: {} customers, {counts:?}", s.len());
+        for seg in Segment::ALL {
+            let reached = counts[seg.index()] > 0;
+            let expected = seg != Segment::New || new_customers;
+            assert_eq!(
+                reached,
+                expected,
+                "end {end}: {seg} has {}",
+                counts[seg.index()]
+            );
+        }
+        // The scores use every level 1..=5.
+        for (name, col) in [("R", &sc.r), ("F", &sc.f), ("M", &sc.m)] {
+            for level in 1..=5 {
+                assert!(col.contains(&level), "end {end}: no {name} = {level}");
+            }
+        }
+    }
 }

@@ -103,3 +103,36 @@ test('rfmScores on a synthetic shop: ranges, sums, segment names; async twins', 
   const a = await ki3.rfmSummaryAsync(shop, opts)
   for (const k of ['customer', 'frequency', 'recency', 'T', 'monetaryValue']) assertSameValues(a[k], summary[k], k)
 })
+
+test('rfmScores: heavy tied groups at the bottom take a score each', () => {
+  // 10 one-time buyers, 5 with one repeat, 2 with two, then 3, 4 and 6 repeats (20 customers):
+  // 0 is more than a bin of 20 -> F 1; 1 is more than a bin of the 10 left -> 2; 2 of the 5
+  // left -> 3; the last 3 share 4..5: 4 + floor(2 * w / 3) -> 4, 4, 5.
+  const frequency = [...Array(10).fill(0), ...Array(5).fill(1), 2, 2, 3, 4, 6]
+  const monetary = [...Array(10).fill(0), ...Array.from({ length: 10 }, (_, i) => 10 + i)]
+  const s = ki3.rfmScores({
+    frequency: new Float64Array(frequency),
+    recency: new Float64Array(20),
+    T: new Float64Array(20).fill(5),
+    monetaryValue: new Float64Array(monetary),
+  })
+  assert.deepEqual([...s.F], [...Array(10).fill(1), ...Array(5).fill(2), 3, 3, 4, 4, 5])
+  // M: the zeros are one heavy group, the 10 amounts get 2 + floor(4 * w / 10).
+  assert.deepEqual([...s.M], [...Array(10).fill(1), 2, 2, 2, 3, 3, 4, 4, 4, 5, 5])
+})
+
+test('rfmScores on the demo shop: every segment is reached, whatever the bins', () => {
+  const shop = ki3.syntheticShop({ nCustomers: 50000, seed: 7 })
+  let end = shop.timestamp[0]
+  for (const t of shop.timestamp) if (t > end) end = t
+  const summary = ki3.rfmSummary(shop, { observationEnd: end, timeUnit: 's', freq: 'D' })
+  const s = ki3.rfmScores(summary)
+  const counts = new Map()
+  for (const seg of s.segment) counts.set(seg, (counts.get(seg) ?? 0) + 1)
+  for (const seg of ['Champions', 'Loyal', 'Potential Loyalist', 'New', 'Promising', 'Need Attention',
+    'About to Sleep', 'At Risk', "Can't Lose Them", 'Hibernating', 'Lost']) {
+    assert.ok(counts.get(seg) > 0, `${seg} is empty`)
+  }
+  for (let i = 0; i < s.F.length; i++) assert.equal(s.F[i] === 1, summary.frequency[i] === 0)
+  for (const bins of [3, 4, 10]) assert.deepEqual(ki3.rfmScores(summary, bins).segment, s.segment, `bins ${bins}`)
+})

@@ -39,14 +39,36 @@
 //! * R ranks the time since the last purchase, `T − recency` (smaller = more recent = better;
 //!   compared after rounding to 9 decimals so that equal gaps computed from different `T` and
 //!   `recency` tie exactly), F ranks `frequency`, M ranks `monetary_value` (larger = better).
-//! * Tie rule: `score = 1 + floor(bins × w / n)` where `w` is the number of customers with a
-//!   strictly worse value and `n` the number of customers. Tied values share a score and the
-//!   result does not depend on row order. The best value gets `bins` only when at least
-//!   `n / bins` customers are worse, so with heavy ties the top scores can be empty.
+//! * Tie rule: customers are scored from the worst value up. With `k` scores left (at first
+//!   `bins`, starting at score `s = 1`) and `m` customers not scored yet (at first all `n`):
+//!   1. while `k > 1` and the worst value left is shared by `c` customers with `c × k > m`
+//!      (a *heavy group*, more than one bin of the customers left), that group alone gets
+//!      score `s`; then `s += 1`, `k −= 1`, `m −= c`;
+//!   2. every customer left gets `score = s + floor(k × w / m)`, where `w` is the number of
+//!      customers left with a strictly worse value.
+//!
+//!   Without a heavy group at the bottom this is the plain quantile rule
+//!   `1 + floor(bins × w / n)`, and the two agree when a group is exactly one bin
+//!   (`c × k = m`). Tied values share a score and the result does not depend on row order.
+//!   The best value gets `bins` only when enough customers are worse, so with few distinct
+//!   values (or heavy ties above the bottom) the top scores can be empty.
 //! * `score = R + F + M`.
 //!
-//! The segment comes from R and F after mapping them to a 1..5 scale,
-//! `s5 = ceil(score × 5 / bins)`:
+//! Heavy groups at the bottom are what a shop's frequencies look like: `frequency = 0` (and
+//! `monetary_value = 0`, see above) for the one-time buyers, often more than half of the
+//! customers, then a large share of repeat buyers with 1 repeat purchase, and a long tail.
+//! With the plain rule alone, 60% one-time buyers put the least frequent repeat buyers at
+//! F = 1 + floor(5 × 0.6) = 4, leaving F = 2 and 3 empty and with them the Potential
+//! Loyalist and Need Attention segments. Here the one-time buyers get F = 1 and the repeat
+//! buyers are scored among themselves (the convention of scoring frequency among repeat
+//! buyers), again taking the 1-repeat buyers apart when they are more than a bin of them,
+//! and so on, so every F score and every segment is reached on a typical shop.
+//! A segment can still be empty for a real reason: CDNOW's customers all made their first
+//! purchase in the first quarter of 1997, so after that quarter none of them is New (R = 5
+//! with no repeat purchase).
+//!
+//! The segment comes from the R and F scores on the 1..=5 scale (the rule above with
+//! `bins = 5`, whatever `bins` is, so a customer's segment does not depend on `bins`):
 //!
 //! | R \ F | 1 | 2 | 3 | 4 | 5 |
 //! |---|---|---|---|---|---|

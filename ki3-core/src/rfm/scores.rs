@@ -111,7 +111,7 @@ pub struct RfmScores {
     pub m: Vec<u8>,
     /// `r + f + m`.
     pub score: Vec<u16>,
-    /// Segment from (R, F) mapped to 1..=5.
+    /// Segment from the R and F scores on the 1..=5 scale (the same for every `bins`).
     pub segment: Vec<Segment>,
 }
 
@@ -193,10 +193,21 @@ pub fn rfm_scores(
         .zip(&m)
         .map(|((r, f), m)| u16::from(*r) + u16::from(*f) + u16::from(*m))
         .collect();
-    let segment = r
+    // Segments always use the 1..=5 scores, whatever `bins` is.
+    let (r5, f5) = if bins == SEGMENT_BINS {
+        (None, None)
+    } else {
+        (
+            Some(quantile_scores(&neg_gap, SEGMENT_BINS)),
+            Some(quantile_scores(frequency, SEGMENT_BINS)),
+        )
+    };
+    let segment = r5
+        .as_ref()
+        .unwrap_or(&r)
         .iter()
-        .zip(&f)
-        .map(|(r, f)| Segment::from_rf(to_five(*r, bins), to_five(*f, bins)))
+        .zip(f5.as_ref().unwrap_or(&f))
+        .map(|(r, f)| Segment::from_rf(*r, *f))
         .collect();
     Ok(RfmScores {
         r,
@@ -217,25 +228,51 @@ fn snap(x: f64) -> f64 {
     }
 }
 
-/// `1 + floor(bins * #{j : values[j] < values[i]} / n)` for every `i` (higher is better).
+/// The scale of the (R, F) segment table.
+const SEGMENT_BINS: u32 = 5;
+
+/// Scores in `1..=bins` by the tie rule of the [module docs](super) (higher is better).
+///
+/// From the bottom, while `k > 1` scores are left for `m` customers and the worst remaining
+/// value is shared by `c` customers with `c × k > m`, that group gets the next score alone.
+/// The `m` customers left then get `next + floor(k × w' / m)`, with `w'` of them strictly worse.
 fn quantile_scores(values: &[f64], bins: u32) -> Vec<u8> {
     let mut sorted: Vec<f64> = values.iter().map(|v| v + 0.0).collect(); // -0.0 -> 0.0
     sorted.par_sort_unstable_by(f64::total_cmp);
-    let n = values.len() as u128;
-    let bins = u128::from(bins);
+    let n = sorted.len();
+    // Values of the groups that got a score of their own (score = 1 + position here), the
+    // number of customers in them (`lo`), and the scores left (`k`).
+    let mut heads: Vec<f64> = Vec::new();
+    let mut lo = 0usize;
+    let mut k = u128::from(bins);
+    while k > 1 {
+        let Some(&v) = sorted.get(lo) else { break };
+        let c = sorted
+            .get(lo..)
+            .map_or(0, |rest| rest.partition_point(|s| *s <= v));
+        if (c as u128) * k <= (n - lo) as u128 {
+            break;
+        }
+        heads.push(v);
+        lo += c;
+        k -= 1;
+    }
+    let next = heads.len() as u128 + 1;
+    let (lo_, m) = (lo as u128, (n - lo) as u128);
     values
         .par_iter()
         .map(|v| {
             let worse = sorted.partition_point(|s| s < v) as u128;
-            // worse <= n - 1, so the score is at most bins <= 100.
-            (1 + bins * worse / n) as u8
+            let score = if worse < lo_ {
+                // v is one of the heads: 1 + the number of heads below it.
+                1 + heads.partition_point(|h| h < v) as u128
+            } else {
+                // lo <= worse <= n - 1, so the score is at most next + k - 1 = bins <= 100.
+                next + k * (worse - lo_) / m.max(1)
+            };
+            score as u8
         })
         .collect()
-}
-
-/// `ceil(score * 5 / bins)`: a score in 1..=bins on the 1..=5 scale.
-fn to_five(score: u8, bins: u32) -> u8 {
-    (u32::from(score) * 5).div_ceil(bins) as u8
 }
 
 #[cfg(test)]
@@ -258,12 +295,46 @@ mod tests {
         assert_eq!(quantile_scores(&[7.0; 4], 3), vec![1; 4]);
         assert_eq!(quantile_scores(&[1.0, 2.0, 3.0, 4.0], 3), vec![1, 1, 2, 3]);
         assert_eq!(quantile_scores(&[-0.0, 0.0], 2), vec![1, 1]);
-        assert_eq!(to_five(1, 10), 1);
-        assert_eq!(to_five(2, 10), 1);
-        assert_eq!(to_five(3, 10), 2);
-        assert_eq!(to_five(10, 10), 5);
-        assert_eq!(to_five(1, 2), 3);
-        assert_eq!(to_five(2, 2), 5);
+    }
+
+    #[test]
+    fn heavy_bottom_groups_take_a_score_each() {
+        // Count data: 10 one-time buyers (frequency 0), 5 with 1 repeat, 2 with 2, then 3, 4, 6.
+        // 0: 10 * 5 > 20 -> 1; 1: 5 * 4 > 10 -> 2; 2: 2 * 3 > 5 -> 3; 3: 1 * 2 <= 3 stops, and
+        // the 3 left get 4 + floor(2 * w' / 3) for w' = 0, 1, 2 -> 4, 4, 5.
+        let mut f = vec![0.0; 10];
+        f.extend([1.0; 5]);
+        f.extend([2.0, 2.0, 3.0, 4.0, 6.0]);
+        let mut want = vec![1u8; 10];
+        want.extend([2; 5]);
+        want.extend([3, 3, 4, 4, 5]);
+        assert_eq!(quantile_scores(&f, 5), want);
+        // (the plain rule 1 + floor(5 w / 20) would give 3, 4, 5, 5, 5 and leave 2 empty)
+        // order-independent
+        let rev: Vec<f64> = f.iter().rev().copied().collect();
+        let want_rev: Vec<u8> = want.iter().rev().copied().collect();
+        assert_eq!(quantile_scores(&rev, 5), want_rev);
+        // n0 = 3 of 10 (> 10 / 5) -> 1; then 1 * 4 <= 7 stops: 2 + floor(4 w' / 7) for
+        // w' = 0..6 -> 2, 2, 3, 3, 4, 4, 5
+        let g = [0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert_eq!(quantile_scores(&g, 5), vec![1, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+        // n0 = 2 of 10 fills exactly one bin: the plain rule 1 + floor(5 w / 10), which equals
+        // 2 + floor(4 (w - 2) / 8) for w >= 2.
+        let h = [0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        assert_eq!(quantile_scores(&h, 5), vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        // Few distinct values: each takes a score, the top ones stay empty.
+        let few = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 5.0];
+        assert_eq!(quantile_scores(&few, 5), vec![1, 1, 1, 1, 1, 1, 2, 2, 3, 4]);
+        // 2 bins: 2 of 4 tied is one bin (plain rule), 3 of 4 is more
+        assert_eq!(quantile_scores(&[0.0, 0.0, 1.0, 2.0], 2), vec![1, 1, 2, 2]);
+        assert_eq!(quantile_scores(&[0.0, 0.0, 0.0, 1.0], 2), vec![1, 1, 1, 2]);
+        // 100 bins: the plain rule would give 1 + floor(100 * 2 / 3) = 67
+        assert_eq!(quantile_scores(&[0.0, 0.0, 1.0], 100), vec![1, 1, 2]);
+        // a tie at the top alone does not split: 1 + floor(5 w / 5) with w = 0, 1, 1, 1, 1
+        assert_eq!(
+            quantile_scores(&[1.0, 2.0, 2.0, 2.0, 2.0], 5),
+            vec![1, 2, 2, 2, 2]
+        );
     }
 
     #[test]

@@ -245,12 +245,68 @@ fn scores_cover_every_segment() {
     assert_eq!(s.segment[15], Promising); // R4 F1
     assert_eq!(s.segment[20], New); // R5 F1
     assert_eq!(s.segment[24], Champions); // R5 F5
-    // 10 bins: R = 1 + floor(10 * 5a / 25) = 1 + 2a, mapped back by ceil(score * 5 / 10)
+    // 10 bins: each group of 5 tied customers is more than one bin of those left (5 * 10 > 25,
+    // 5 * 9 > 20, ...), so the 5 levels take scores 1..=5 and 6..=10 stay empty. F alike; M
+    // has no ties.
     let s10 = rfm_scores(&f, &r, &t, &m, 10).unwrap();
     for k in 0..25 {
-        assert_eq!(s10.r[k], 1 + 2 * (k / 5) as u8);
+        assert_eq!(s10.r[k], 1 + (k / 5) as u8);
+        assert_eq!(s10.f[k], 1 + (k % 5) as u8);
+        assert_eq!(s10.m[k], 1 + (10 * k / 25) as u8);
+        // segments come from the 5-bin scores whatever the bins
         assert_eq!(s10.segment[k], s.segment[k]);
     }
+    for bins in [2, 3, 4, 7, 100] {
+        let sb = rfm_scores(&f, &r, &t, &m, bins).unwrap();
+        assert_eq!(sb.segment, s.segment, "bins {bins}");
+    }
+}
+
+#[test]
+fn one_time_buyers_do_not_push_repeat_buyers_up() {
+    // 12 customers, 7 one-time buyers (frequency 0, monetary 0): more than one bin of 5, so
+    // F = M = 1 for them and the 5 repeat buyers share 2..=5. For F the two with frequency 1
+    // are more than one bin of those 5 (2 * 4 > 5) and take 2; the 3 left get 3 + w'.
+    let f = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 6.0];
+    let m = [
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 20.0, 10.0, 40.0, 30.0, 50.0,
+    ];
+    // gaps T - recency: 12 distinct values 0..11 with the one-time buyers in the middle
+    let gap = [1.0, 3.0, 5.0, 7.0, 8.0, 10.0, 11.0, 0.0, 9.0, 6.0, 4.0, 2.0];
+    let t = [20.0; 12];
+    let r: Vec<f64> = gap.iter().map(|g| 20.0 - g).collect();
+    let s = rfm_scores(&f, &r, &t, &m, 5).unwrap();
+    // F of repeat buyers -> 2, 2, 3, 4, 5 (the plain rule would give 1 + floor(5 * 7 / 12) = 3
+    // to the least frequent ones, and 1 + floor(5 * 9 / 12) = 4 to the next)
+    assert_eq!(s.f, vec![1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 5]);
+    // M of repeat buyers: amounts 20, 10, 40, 30, 50, no ties: 2 + floor(4 w' / 5) with
+    // w' = 1, 0, 3, 2, 4
+    assert_eq!(s.m, vec![1, 1, 1, 1, 1, 1, 1, 2, 2, 4, 3, 5]);
+    // R: no ties, plain rule 1 + floor(5 w / 12) with w = 11 - gap
+    let want_r: Vec<u8> = gap
+        .iter()
+        .map(|g| 1 + (5 * (11 - *g as usize) / 12) as u8)
+        .collect();
+    assert_eq!(s.r, want_r);
+    assert_eq!(s.r, vec![5, 4, 3, 2, 2, 1, 1, 5, 1, 3, 3, 4]);
+    use Segment::*;
+    assert_eq!(
+        s.segment,
+        vec![
+            New,
+            Promising,
+            AboutToSleep,
+            Hibernating,
+            Hibernating,
+            Lost,
+            Lost,
+            PotentialLoyalist, // R5 F2
+            Hibernating,       // R1 F2
+            NeedAttention,     // R3 F3
+            Loyal,             // R3 F4
+            Loyal,             // R4 F5
+        ]
+    );
 }
 
 #[test]
@@ -261,25 +317,28 @@ fn ties_share_a_score_and_order_does_not_matter() {
     let f = [2.0, 2.0, 0.0];
     let m = [10.0, 30.0, 10.0];
     let s = rfm_scores(&f, &r, &t, &m, 3).unwrap();
-    // R: nobody is worse than the two tied customers -> 1; customer 2 has 2 worse -> 1 + 2 = 3
-    assert_eq!(s.r, vec![1, 1, 3]);
-    // F: 1 + floor(3 * 1 / 3) = 2 for the tied pair, 1 for x = 0
+    // R: nobody is worse than the two tied customers, a bottom group of 2 > 3 / 3 -> 1; the
+    // third is a group of 1 > 1 / 2 -> 2
+    assert_eq!(s.r, vec![1, 1, 2]);
+    // F: bottom group of 1 = 3 / 3, plain rule: 1 + floor(3 * 1 / 3) = 2 for the pair
     assert_eq!(s.f, vec![2, 2, 1]);
-    assert_eq!(s.m, vec![1, 3, 1]);
-    assert_eq!(s.score, vec![4, 6, 5]);
-    // s5: ceil(1*5/3) = 2, ceil(2*5/3) = 4, ceil(3*5/3) = 5
+    // M: bottom group of 2 (the two 10s) -> 1; 30 -> 2 likewise
+    assert_eq!(s.m, vec![1, 2, 1]);
+    assert_eq!(s.score, vec![4, 5, 4]);
+    // 5-bin scores for the segment: R 1, 1, 2; F: x = 0 alone is > 3 / 5 -> 1, the pair 2
     use Segment::*;
-    // (2, 4) -> At Risk; (5, 2) -> Potential Loyalist
-    assert_eq!(s.segment, vec![AtRisk, AtRisk, PotentialLoyalist]);
+    // (1, 2), (1, 2), (2, 1) -> Hibernating
+    assert_eq!(s.segment, vec![Hibernating; 3]);
     // Reversed rows give reversed scores.
     let rev = |x: &[f64]| x.iter().rev().copied().collect::<Vec<_>>();
     let s2 = rfm_scores(&rev(&f), &rev(&r), &rev(&t), &rev(&m), 3).unwrap();
-    assert_eq!(s2.r, vec![3, 1, 1]);
-    assert_eq!(s2.segment, vec![PotentialLoyalist, AtRisk, AtRisk]);
-    // A single customer scores 1 everywhere; with 4 bins, 1 maps to ceil(5 / 4) = 2.
+    assert_eq!(s2.r, vec![2, 1, 1]);
+    assert_eq!(s2.f, vec![1, 2, 2]);
+    assert_eq!(s2.m, vec![1, 2, 1]);
+    // A single customer scores 1 everywhere, for every bins, and is Lost (R1 F1).
     let one = rfm_scores(&[3.0], &[1.0], &[2.0], &[5.0], 4).unwrap();
     assert_eq!((one.r[0], one.f[0], one.m[0]), (1, 1, 1));
-    assert_eq!(one.segment[0], Hibernating);
+    assert_eq!(one.segment[0], Lost);
 }
 
 #[test]
@@ -317,7 +376,39 @@ fn summary_feeds_scores() {
     let mv = s.monetary_value.clone().unwrap();
     let sc = rfm_scores(&s.frequency, &s.recency, &s.t, &mv, 5).unwrap();
     assert_eq!(sc.r.len(), 3);
-    // customer 3 (last purchase day 9) is the most recent and most frequent
-    assert_eq!(sc.r[2], 4);
-    assert_eq!(sc.f[2], 4);
+    // customer 3 (last purchase day 9) is the most recent and most frequent; with fewer
+    // customers than bins every value is a heavy group and scores are dense ranks 1, 2, 3.
+    assert_eq!(sc.r, vec![2, 1, 3]);
+    assert_eq!(sc.f, vec![2, 1, 3]);
+}
+
+/// Customers per segment, in [`Segment::ALL`] order.
+fn segment_counts(segment: &[Segment]) -> [usize; 11] {
+    let mut counts = [0; 11];
+    for s in segment {
+        counts[s.index()] += 1;
+    }
+    counts
+}
+
+#[test]
+fn every_segment_is_reached_on_the_synthetic_shop() {
+    use crate::data::{ShopParams, synthetic_shop};
+    // The demo's shop: 50,000 customers, seed 7, daily periods, observed to the last event.
+    for (n, seed) in [(50_000, 7), (5_000, 1)] {
+        let shop = synthetic_shop(&ShopParams::new(n, seed)).unwrap();
+        let end = shop.timestamp.iter().copied().max().unwrap();
+        let s = rfm_summary(&shop.log(), &RfmParams::new(end)).unwrap();
+        let mv = s.monetary_value.clone().unwrap();
+        let zero_repeat = s.frequency.iter().filter(|&&x| x == 0.0).count();
+        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, &mv, 5).unwrap();
+        let counts = segment_counts(&sc.segment);
+        println!(
+            "shop {n}/{seed}: {} customers, {zero_repeat} without a repeat purchase, {counts:?}",
+            s.len()
+        );
+        for seg in Segment::ALL {
+            assert!(counts[seg.index()] > 0, "shop {n}/{seed}: {seg} is empty");
+        }
+    }
 }

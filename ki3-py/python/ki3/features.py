@@ -248,7 +248,14 @@ def rfm_scores(summary: Any, bins: int = 5) -> Any:
     R ranks ``T - recency`` (more recent is better), F ranks ``frequency`` and M ranks
     ``monetary_value``; each score is ``1 + floor(bins * worse / n)`` where ``worse`` counts
     customers with a strictly worse value, so ties share a score and the result does not depend
-    on row order. The segment comes from R and F (see :data:`SEGMENTS`).
+    on row order. A tied group at the bottom that is larger than one bin (more than
+    ``n / bins`` customers; typically the one-time buyers, ``frequency == 0`` and
+    ``monetary_value == 0``) gets 1 alone, and the others are scored among themselves into
+    ``2..bins`` by the same rules (so frequency is scored among repeat buyers, and their own
+    heavy bottom group, one repeat purchase, gets 2 alone when it is larger than one of the 4
+    bins left, and so on). The segment comes from R and F scored this way on the 1..5 scale,
+    whatever ``bins`` is (see :data:`SEGMENTS`), so every segment is reached on a typical
+    shop. The exact formula is in the documentation of the Rust core (``ki3_core::rfm``).
 
     A summary without ``monetary_value`` scores M from zeros: every customer gets ``M = 1``
     (segments use only R and F). An empty summary gives an empty result.
