@@ -70,13 +70,13 @@ def main() -> None:
         ("CDNOW master", base, (30, 5)),
         (f"CDNOW master x{REPLICAS}", replicated(base, REPLICAS), (10, 3)),
     ):
-        def ki3_summary():
+        def ki3_summary(tx=tx):
             return ki3.features.rfm_summary(
                 tx, customer="customer_id", timestamp="date", amount="dollar_value",
                 observation_end=END, freq="D",
             )
 
-        def lifetimes_summary():
+        def lifetimes_summary(tx=tx):
             return summary_data_from_transaction_data(
                 tx, "customer_id", "date", monetary_value_col="dollar_value",
                 observation_period_end=END, freq="D",
