@@ -342,7 +342,7 @@ impl<'a, D: DayOf> Periods<'a, D> {
         let mut before = Vec::with_capacity(ranges.len());
         for r in &ranges {
             before.push(last.map(|l| l.0));
-            sorted &= r.sorted && !last.zip(r.first).is_some_and(|(l, f)| f < l);
+            sorted &= r.sorted && last.zip(r.first).is_none_or(|(l, f)| f >= l);
             last = r.last.or(last);
         }
         if sorted {
