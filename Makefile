@@ -52,6 +52,7 @@ node-test: node-addon
 bench: setup
 	cargo bench -p ki3-benches
 	$(PY) benches/python/features_vs_peers.py
+	$(PY) benches/python/rfm_vs_lifetimes.py
 	$(PY) benches/python/bandit_vs_mabwiser.py
 	$(PY) benches/python/bandit_serving.py
 	cd ki3-node && node bench/bandit.mjs

@@ -166,6 +166,11 @@ struct CustomerRow {
 /// `summary_data_from_transaction_data(..., observation_period_end, freq, freq_multiplier)`
 /// (semantics in the [module docs](super)).
 ///
+/// Logs whose purchases already come grouped by customer and in time order (a transaction
+/// table sorted by customer, like CDNOW's) are summarised in place, in parallel over row
+/// ranges; other logs sort `(customer, period, row)` triples first. Both give the same rows,
+/// bit for bit: a customer's purchases are always summed in (period, row) order.
+///
 /// Errors: the event log's own validation ([`EventLog::validate`]), [`RfmParams::check`],
 /// and [`Ki3Error::InvalidValue`] for a purchase timestamp (or `observation_end`, as
 /// `InvalidParameter`) whose period start is not representable (within a month of `i64::MIN`
@@ -178,59 +183,30 @@ pub fn rfm_summary(events: &EventLog, params: &RfmParams) -> Result<RfmSummary> 
     let end_period = freq
         .period_start(unit.day_of(params.observation_end))
         .ok_or_else(|| Ki3Error::param("observation_end", "period start out of range"))?;
-
-    let n = events.len();
-    let customers = events.customer;
-    let timestamps = events.timestamp;
-    let chunks: Vec<Result<Vec<Entry>>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let lo = c * CHUNK;
-            let hi = n.min(lo + CHUNK);
-            let mut out = Vec::with_capacity(hi - lo);
-            for i in lo..hi {
-                if !events.is_purchase(i) {
-                    continue;
-                }
-                let day = unit.day_of(timestamps[i]);
-                let period = freq
-                    .period_start(day)
-                    .ok_or_else(|| Ki3Error::InvalidValue {
-                        arg: "timestamp".into(),
-                        index: i,
-                        reason: "period start out of range".into(),
-                    })?;
-                if period <= end_period {
-                    out.push((customers[i], period, i));
-                }
-            }
-            Ok(out)
-        })
-        .collect();
-    let mut entries: Vec<Entry> = Vec::new();
-    for chunk in chunks {
-        // Chunks are in row order and each reports its first bad row: the first error is the
-        // first bad row overall.
-        entries.extend(chunk?);
-    }
-    entries.par_sort_unstable();
-
     let scale = freq.unit_days() * f64::from(params.freq_multiplier);
-    let amount = events.amount;
-    let rows: Vec<CustomerRow> = entries
-        .par_chunk_by(|a, b| a.0 == b.0)
-        .map(|group| summarize(group, amount, end_period, scale))
-        .collect();
+    // Day lengths as constants, so that flooring a timestamp to its day is a multiplication.
+    let rows = match unit.ticks_per_day() {
+        1 => Periods::new(events, freq, end_period, Ticks::<1>).rows(scale),
+        86_400 => Periods::new(events, freq, end_period, Ticks::<86_400>).rows(scale),
+        86_400_000 => Periods::new(events, freq, end_period, Ticks::<86_400_000>).rows(scale),
+        86_400_000_000 => {
+            Periods::new(events, freq, end_period, Ticks::<86_400_000_000>).rows(scale)
+        }
+        86_400_000_000_000 => {
+            Periods::new(events, freq, end_period, Ticks::<86_400_000_000_000>).rows(scale)
+        }
+        other => Periods::new(events, freq, end_period, AnyTicks(other)).rows(scale),
+    }?;
 
-    let m = rows.len();
+    let m = rows.iter().map(Vec::len).sum();
     let mut out = RfmSummary {
         customer: Vec::with_capacity(m),
         frequency: Vec::with_capacity(m),
         recency: Vec::with_capacity(m),
         t: Vec::with_capacity(m),
-        monetary_value: amount.map(|_| Vec::with_capacity(m)),
+        monetary_value: events.amount.map(|_| Vec::with_capacity(m)),
     };
-    for row in rows {
+    for row in rows.into_iter().flatten() {
         out.customer.push(row.customer);
         out.frequency.push(row.frequency);
         out.recency.push(row.recency);
@@ -242,43 +218,286 @@ pub fn rfm_summary(events: &EventLog, params: &RfmParams) -> Result<RfmSummary> 
     Ok(out)
 }
 
+/// Timestamp -> UTC day.
+trait DayOf: Copy + Sync {
+    fn day(self, ts: i64) -> i64;
+}
+
+/// A day of `TPD` ticks, known at compile time.
+#[derive(Clone, Copy)]
+struct Ticks<const TPD: i64>;
+
+impl<const TPD: i64> DayOf for Ticks<TPD> {
+    #[inline(always)]
+    fn day(self, ts: i64) -> i64 {
+        ts.div_euclid(TPD)
+    }
+}
+
+/// A day of any (positive) number of ticks.
+#[derive(Clone, Copy)]
+struct AnyTicks(i64);
+
+impl DayOf for AnyTicks {
+    #[inline(always)]
+    fn day(self, ts: i64) -> i64 {
+        ts.div_euclid(self.0)
+    }
+}
+
+/// What the first pass learns about one range of rows.
+#[derive(Clone, Copy)]
+struct RangeScan {
+    /// The kept purchases of the range are in (customer, period) order.
+    sorted: bool,
+    /// (customer, period) of the range's first and last kept purchase.
+    first: Option<(u64, i64)>,
+    last: Option<(u64, i64)>,
+}
+
+/// The purchases of a log, floored to their periods.
+struct Periods<'a, D> {
+    events: &'a EventLog<'a>,
+    freq: Freq,
+    end_period: i64,
+    day: D,
+}
+
+impl<'a, D: DayOf> Periods<'a, D> {
+    fn new(events: &'a EventLog<'a>, freq: Freq, end_period: i64, day: D) -> Self {
+        Periods {
+            events,
+            freq,
+            end_period,
+            day,
+        }
+    }
+
+    /// The period start of row `i` when it is a purchase in or before the end period;
+    /// an error when its period start is not representable.
+    #[inline(always)]
+    fn period(&self, i: usize, ts: i64) -> Result<Option<i64>> {
+        if !self.events.is_purchase(i) {
+            return Ok(None);
+        }
+        let period =
+            self.freq
+                .period_start(self.day.day(ts))
+                .ok_or_else(|| Ki3Error::InvalidValue {
+                    arg: "timestamp".into(),
+                    index: i,
+                    reason: "period start out of range".into(),
+                })?;
+        Ok((period <= self.end_period).then_some(period))
+    }
+
+    fn chunks(&self) -> usize {
+        self.events.len().div_ceil(CHUNK)
+    }
+
+    fn range(&self, c: usize) -> std::ops::Range<usize> {
+        let lo = c * CHUNK;
+        lo..self.events.len().min(lo + CHUNK)
+    }
+
+    /// Checks every purchase's period (each range reports its first bad row) and whether the
+    /// kept purchases are in (customer, period) order.
+    fn scan(&self, c: usize) -> Result<RangeScan> {
+        let range = self.range(c);
+        let customers = &self.events.customer[range.clone()];
+        let timestamps = &self.events.timestamp[range.clone()];
+        let mut out = RangeScan {
+            sorted: true,
+            first: None,
+            last: None,
+        };
+        for (k, (id, ts)) in customers.iter().zip(timestamps).enumerate() {
+            if let Some(period) = self.period(range.start + k, *ts)? {
+                let key = (*id, period);
+                if out.last.is_some_and(|last| key < last) {
+                    out.sorted = false;
+                }
+                out.first.get_or_insert(key);
+                out.last = Some(key);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One row per customer, in ascending customer order (as a list of runs).
+    fn rows(&self, scale: f64) -> Result<Vec<Vec<CustomerRow>>> {
+        let scans: Vec<Result<RangeScan>> = (0..self.chunks())
+            .into_par_iter()
+            .map(|c| self.scan(c))
+            .collect();
+        let mut ranges = Vec::with_capacity(scans.len());
+        // Ranges are in row order and each reports its first bad row: the first error is the
+        // first bad row overall.
+        for scan in scans {
+            ranges.push(scan?);
+        }
+        let mut sorted = true;
+        let mut last: Option<(u64, i64)> = None;
+        // `before[c]`: the customer of the last kept purchase before range `c`.
+        let mut before = Vec::with_capacity(ranges.len());
+        for r in &ranges {
+            before.push(last.map(|l| l.0));
+            sorted &= r.sorted && last.zip(r.first).is_none_or(|(l, f)| f >= l);
+            last = r.last.or(last);
+        }
+        if sorted {
+            Ok((0..ranges.len())
+                .into_par_iter()
+                .map(|c| self.sorted_rows(c, before[c], scale))
+                .collect())
+        } else {
+            Ok(vec![self.sorted_entries_rows(scale)])
+        }
+    }
+
+    /// The rows of the customers whose first kept purchase lies in range `c`, when all kept
+    /// purchases are in (customer, period) order; `before` is the customer of the last kept
+    /// purchase before the range (whose row an earlier range writes).
+    fn sorted_rows(&self, c: usize, before: Option<u64>, scale: f64) -> Vec<CustomerRow> {
+        let range = self.range(c);
+        let events = self.events;
+        let amount = events.amount;
+        let mut out = Vec::new();
+        // The rows that continue the group of `before` belong to an earlier range.
+        let mut skip = before;
+        let mut current: Option<(u64, Group)> = None;
+        let mut i = range.start;
+        // A group starts inside the range and runs on until the next customer's purchase.
+        while i < range.end || current.is_some() {
+            let (Some(&id), Some(&ts)) = (events.customer.get(i), events.timestamp.get(i)) else {
+                break;
+            };
+            i += 1;
+            // Periods were checked by the first pass.
+            let Ok(Some(period)) = self.period(i - 1, ts) else {
+                continue;
+            };
+            if skip == Some(id) {
+                continue;
+            }
+            skip = None;
+            let value = amount.map_or(0.0, |a| a.get(i - 1).copied().unwrap_or(0.0));
+            match current.as_mut() {
+                Some((cust, group)) if *cust == id => group.push(period, value),
+                _ => {
+                    if let Some((cust, group)) = current.take() {
+                        out.push(group.finish(cust, self.end_period, scale));
+                    }
+                    if i - 1 < range.end {
+                        current = Some((id, Group::new(period, value)));
+                    }
+                }
+            }
+        }
+        if let Some((cust, group)) = current {
+            out.push(group.finish(cust, self.end_period, scale));
+        }
+        out
+    }
+
+    /// The general path: `(customer, period, row)` triples of the kept purchases, sorted.
+    fn sorted_entries_rows(&self, scale: f64) -> Vec<CustomerRow> {
+        let chunks: Vec<Vec<Entry>> = (0..self.chunks())
+            .into_par_iter()
+            .map(|c| {
+                let range = self.range(c);
+                let customers = &self.events.customer[range.clone()];
+                let timestamps = &self.events.timestamp[range.clone()];
+                customers
+                    .iter()
+                    .zip(timestamps)
+                    .enumerate()
+                    .filter_map(|(k, (id, ts))| {
+                        let i = range.start + k;
+                        // Periods were checked by the first pass.
+                        self.period(i, *ts).ok().flatten().map(|p| (*id, p, i))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut entries: Vec<Entry> = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for chunk in chunks {
+            entries.extend(chunk);
+        }
+        entries.par_sort_unstable();
+        let amount = self.events.amount;
+        entries
+            .par_chunk_by(|a, b| a.0 == b.0)
+            .map(|group| summarize(group, amount, self.end_period, scale))
+            .collect()
+    }
+}
+
 /// Summarises one customer's entries (non-empty, sorted by period then row).
 fn summarize(group: &[Entry], amount: Option<&[f64]>, end_period: i64, scale: f64) -> CustomerRow {
     let customer = group.first().map_or(0, |e| e.0);
-    let first = group.first().map_or(0, |e| e.1);
-    let last = group.last().map_or(0, |e| e.1);
-    let mut periods = 0usize;
-    let mut current: Option<i64> = None;
-    let mut period_sum = 0.0;
-    let mut repeat_total = Neumaier::default();
-    for &(_, period, row) in group {
-        if current != Some(period) {
-            if periods >= 2 {
-                repeat_total.add(period_sum);
-            }
-            current = Some(period);
-            periods += 1;
-            period_sum = 0.0;
-        }
-        if let Some(a) = amount {
-            period_sum += a.get(row).copied().unwrap_or(0.0);
-        }
-    }
-    if periods >= 2 {
-        repeat_total.add(period_sum);
-    }
-    let repeats = periods.saturating_sub(1);
-    let monetary = if repeats == 0 {
-        0.0
-    } else {
-        repeat_total.sum() / repeats as f64
+    let value = |row: usize| amount.map_or(0.0, |a| a.get(row).copied().unwrap_or(0.0));
+    let mut entries = group.iter();
+    let Some(&(_, period, row)) = entries.next() else {
+        return Group::new(0, 0.0).finish(customer, end_period, scale);
     };
-    CustomerRow {
-        customer,
-        frequency: repeats as f64,
-        recency: span_days(first, last) / scale,
-        t: span_days(first, end_period) / scale,
-        monetary,
+    let mut g = Group::new(period, value(row));
+    for &(_, period, row) in entries {
+        g.push(period, value(row));
+    }
+    g.finish(customer, end_period, scale)
+}
+
+/// One customer's purchases, fed in (period, row) order.
+struct Group {
+    first: i64,
+    current: i64,
+    periods: usize,
+    period_sum: f64,
+    repeat_total: Neumaier,
+}
+
+impl Group {
+    fn new(period: i64, amount: f64) -> Self {
+        Group {
+            first: period,
+            current: period,
+            periods: 1,
+            period_sum: 0.0 + amount,
+            repeat_total: Neumaier::default(),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, period: i64, amount: f64) {
+        if period != self.current {
+            if self.periods >= 2 {
+                self.repeat_total.add(self.period_sum);
+            }
+            self.current = period;
+            self.periods += 1;
+            self.period_sum = 0.0;
+        }
+        self.period_sum += amount;
+    }
+
+    fn finish(mut self, customer: u64, end_period: i64, scale: f64) -> CustomerRow {
+        if self.periods >= 2 {
+            self.repeat_total.add(self.period_sum);
+        }
+        let repeats = self.periods.saturating_sub(1);
+        let monetary = if repeats == 0 {
+            0.0
+        } else {
+            self.repeat_total.sum() / repeats as f64
+        };
+        CustomerRow {
+            customer,
+            frequency: repeats as f64,
+            recency: span_days(self.first, self.current) / scale,
+            t: span_days(self.first, end_period) / scale,
+            monetary,
+        }
     }
 }
 

@@ -412,3 +412,105 @@ fn every_segment_is_reached_on_the_synthetic_shop() {
         }
     }
 }
+
+/// A log of `customers` customers sorted by (customer, time): random purchase counts (one
+/// customer with far more rows than a parallel range), several purchases per day, browsing
+/// rows, rows after the end, amounts with fractions that make summation order visible.
+fn customer_sorted_log(customers: u64, seed: u64) -> (Vec<u64>, Vec<i64>, Vec<f64>, Vec<bool>) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+    let (mut c, mut t, mut a, mut p) = (vec![], vec![], vec![], vec![]);
+    for id in 0..customers {
+        let n = if id == customers / 3 {
+            150_000
+        } else {
+            rng.random_range(1..12)
+        };
+        let mut ts = rng.random_range(0..40 * 86_400i64);
+        let step = if n > 1000 { 600 } else { 3 * 86_400i64 };
+        for _ in 0..n {
+            ts += rng.random_range(0..step);
+            c.push(id * 7 + 3);
+            t.push(ts);
+            a.push(rng.random_range(0.0..100.0) / 3.0);
+            p.push(rng.random_bool(0.8));
+        }
+    }
+    (c, t, a, p)
+}
+
+#[test]
+fn customer_sorted_logs_give_the_rows_of_the_sorting_path() {
+    let (c, t, a, p) = customer_sorted_log(30_000, 5);
+    assert!(c.len() > 3 << 16, "several parallel ranges");
+    // The same rows with the customers in descending order (each customer's rows keep their
+    // order): the general, sorting path. Results must be bit-identical.
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(c[i]));
+    let c2: Vec<u64> = order.iter().map(|&i| c[i]).collect();
+    let t2: Vec<i64> = order.iter().map(|&i| t[i]).collect();
+    let a2: Vec<f64> = order.iter().map(|&i| a[i]).collect();
+    let p2: Vec<bool> = order.iter().map(|&i| p[i]).collect();
+    let end = 200 * 86_400;
+    for freq in [Freq::Day, Freq::Week, Freq::Month] {
+        let params = RfmParams::new(end).freq(freq).freq_multiplier(7);
+        for with_purchase in [false, true] {
+            let mut sorted = EventLog::new(&c, &t, TimeUnit::Seconds).with_amount(&a);
+            let mut shuffled = EventLog::new(&c2, &t2, TimeUnit::Seconds).with_amount(&a2);
+            if with_purchase {
+                sorted = sorted.with_purchase(&p);
+                shuffled = shuffled.with_purchase(&p2);
+            }
+            let want = rfm_summary(&shuffled, &params).unwrap();
+            let got = rfm_summary(&sorted, &params).unwrap();
+            assert_eq!(got.customer, want.customer);
+            for (g, w) in [
+                (&got.frequency, &want.frequency),
+                (&got.recency, &want.recency),
+                (&got.t, &want.t),
+                (
+                    got.monetary_value.as_ref().unwrap(),
+                    want.monetary_value.as_ref().unwrap(),
+                ),
+            ] {
+                let g: Vec<u64> = g.iter().map(|x| x.to_bits()).collect();
+                let w: Vec<u64> = w.iter().map(|x| x.to_bits()).collect();
+                assert!(g == w, "{freq:?} purchase={with_purchase}");
+            }
+            // Nanoseconds (datetime64[ns]) give the same rows as seconds.
+            let ns: Vec<i64> = t.iter().map(|s| s * 1_000_000_000).collect();
+            let mut nano = EventLog::new(&c, &ns, TimeUnit::Nanoseconds).with_amount(&a);
+            if with_purchase {
+                nano = nano.with_purchase(&p);
+            }
+            let nano_params = RfmParams::new(end * 1_000_000_000)
+                .freq(freq)
+                .freq_multiplier(7);
+            assert_eq!(rfm_summary(&nano, &nano_params).unwrap(), got);
+        }
+    }
+}
+
+#[test]
+fn sorted_path_keeps_the_first_error_and_the_edge_ranges() {
+    // Only the last row is a purchase, or a single customer spans every range.
+    let n = (1 << 16) * 2 + 5;
+    let c = vec![4u64; n];
+    let t: Vec<i64> = (0..n as i64).collect();
+    let mut p = vec![false; n];
+    p[n - 1] = true;
+    let log = EventLog::new(&c, &t, TimeUnit::Seconds).with_purchase(&p);
+    let s = rfm_summary(&log, &RfmParams::new(i64::MAX)).unwrap();
+    assert_eq!((s.customer, s.frequency), (vec![4], vec![0.0]));
+    let all = EventLog::new(&c, &t, TimeUnit::Seconds);
+    let s = rfm_summary(&all, &RfmParams::new(i64::MAX)).unwrap();
+    assert_eq!((s.customer, s.frequency), (vec![4], vec![1.0]));
+    // Unrepresentable period starts: the first bad row is reported, sorted input or not.
+    let days = [0i64, i64::MIN, i64::MIN + 1];
+    let log = EventLog::new(&[1, 2, 3], &days, TimeUnit::Days);
+    let err = rfm_summary(&log, &RfmParams::new(0).freq(Freq::Month)).unwrap_err();
+    assert!(
+        matches!(err, Ki3Error::InvalidValue { index: 1, .. }),
+        "{err:?}"
+    );
+}
