@@ -12,7 +12,13 @@ import os
 from typing import Any
 
 from . import bandit, datasets, features
-from ._errors import ConvergenceError, InvalidInputError, Ki3Error, NotFittedError
+from ._errors import (
+    ConvergenceError,
+    InvalidInputError,
+    Ki3Error,
+    NotFittedError,
+    NumericalError,
+)
 from ._ki3 import __version__
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "InvalidInputError",
     "Ki3Error",
     "NotFittedError",
+    "NumericalError",
     "__version__",
     "bandit",
     "datasets",

@@ -25,6 +25,7 @@ __all__ = [
     "historical_features",
     "rfm_scores",
     "rfm_summary",
+    "raise_error_of_kind",
     "synthetic_shop",
 ]
 
@@ -104,6 +105,7 @@ class FeatureAggregator:
     @staticmethod
     def from_json(text: str) -> FeatureAggregator: ...
     def __copy__(self) -> FeatureAggregator: ...
+def raise_error_of_kind(kind: str) -> None: ...
 def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
 
 @final
