@@ -143,7 +143,7 @@ pub fn load(text: &str) -> Result<Saved> {
             <FeatureAggregator as Persist>::from_json(text).map(Saved::FeatureAggregator)
         }
         other => Err(Ki3Error::corrupt(format!(
-            "cannot load objects of kind {other:?}"
+            "cannot load objects of kind '{other}'"
         ))),
     }
 }
