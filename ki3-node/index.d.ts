@@ -523,6 +523,12 @@ export interface LinearTSOptions {
   pendingHorizon?: number
 }
 
+/**
+ * Loads any ki3 JSON state (saved by Python, Node or Rust) and returns an instance of its
+ * class, chosen by the state's `kind`. Corrupt states throw an `Error` with code `InvalidArg`.
+ */
+export declare function load(json: string): BernoulliTS | GaussianTS | LinearTS | FeatureAggregator
+
 /** Options of `probBest`. */
 export interface ProbBestOptions {
   /** Number of joint posterior draws (default 10,000). */

@@ -843,6 +843,7 @@ module.exports.customerFeatures = nativeBinding.customerFeatures
 module.exports.customerFeaturesAsync = nativeBinding.customerFeaturesAsync
 module.exports.historicalFeatures = nativeBinding.historicalFeatures
 module.exports.historicalFeaturesAsync = nativeBinding.historicalFeaturesAsync
+module.exports.load = nativeBinding.load
 module.exports.replay = nativeBinding.replay
 module.exports.replayAsync = nativeBinding.replayAsync
 module.exports.rfmScores = nativeBinding.rfmScores

@@ -205,3 +205,31 @@ def test_extreme_but_valid_values():
     assert len(s) == 0
     with pytest.raises(ki3.InvalidInputError, match="events_per_customer"):
         synthetic_shop(10, events_per_customer=0.5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "cls", "builtin", "message"),
+    [
+        ("input", ki3.InvalidInputError, ValueError, "invalid parameter some_arg: is bad"),
+        ("not_fitted", ki3.NotFittedError, ki3.Ki3Error, "model is not fitted"),
+        ("convergence", ki3.ConvergenceError, ki3.Ki3Error, "did not converge"),
+        ("numerical", ki3.NumericalError, ArithmeticError, "numerical failure: a NaN appeared"),
+        ("cancelled", KeyboardInterrupt, BaseException, "cancelled"),
+    ],
+)
+def test_each_error_kind_maps_to_its_class(kind, cls, builtin, message):
+    from ki3 import _ki3
+
+    with pytest.raises(cls, match=message) as err:
+        _ki3.raise_error_of_kind(kind)
+    assert type(err.value) is cls
+    assert isinstance(err.value, builtin)
+    if cls is not KeyboardInterrupt:
+        assert isinstance(err.value, ki3.Ki3Error)
+
+
+def test_numerical_error_is_public():
+    assert issubclass(ki3.NumericalError, ki3.Ki3Error)
+    assert issubclass(ki3.NumericalError, ArithmeticError)
+    assert not issubclass(ki3.NumericalError, ValueError)
+    assert "NumericalError" in ki3.__all__

@@ -14,7 +14,7 @@ pub mod numerics;
 pub mod persist;
 pub mod rfm;
 
-pub use error::{Ki3Error, Result};
+pub use error::{ErrorKind, Ki3Error, Result};
 pub use events::{EventLog, TimeUnit};
 
 /// The README's Rust quickstart, compiled and run as a doc test.

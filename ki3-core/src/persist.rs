@@ -1,7 +1,9 @@
 //! The saved-state envelope shared by every persisted type:
-//! `{"format": "ki3", "kind": "<Type>", "version": <int>, "state": {...}}`.
+//! `{"format": "ki3", "kind": "<Type>", "version": <int>, "state": {...}}`, the [`Persist`]
+//! trait every saved type implements, and [`load`], which turns any saved ki3 JSON into the
+//! right object ([`Saved`]).
 
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
 use crate::error::{Ki3Error, Result};
@@ -40,9 +42,205 @@ pub fn from_json<T: DeserializeOwned>(text: &str, kind: &str, version: u32) -> R
     T::deserialize(field("state")?).map_err(|e| Ki3Error::corrupt(format!("{kind} state: {e}")))
 }
 
+/// A type saved as ki3 JSON: its `kind` and schema `version` in the envelope, and the
+/// conversion both ways. `from_json` checks the envelope and validates every field; corrupt
+/// input is a [`Ki3Error::Corrupt`], never a panic.
+pub trait Persist: Sized {
+    /// The envelope's `"kind"`.
+    const KIND: &'static str;
+    /// The schema version this build writes and reads.
+    const VERSION: u32;
+    /// The state as ki3 JSON.
+    fn to_json(&self) -> Result<String>;
+    /// Loads and validates a state written by [`Persist::to_json`] (here, in Python or Node).
+    fn from_json(text: &str) -> Result<Self>;
+}
+
+/// The `kind` and `version` of a saved ki3 JSON document (the envelope only; the state is not
+/// read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The envelope's `"kind"`.
+    pub kind: String,
+    /// The envelope's `"version"`.
+    pub version: u64,
+}
+
+/// Reads the envelope of `text`: format `"ki3"`, a string kind and an integer version.
+pub fn header(text: &str) -> Result<Header> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        format: String,
+        kind: String,
+        version: u64,
+    }
+    let env: Envelope = serde_json::from_str::<Value>(text)
+        .map_err(|e| Ki3Error::corrupt(format!("not JSON: {e}")))
+        .and_then(|doc| {
+            Envelope::deserialize(doc).map_err(|e| Ki3Error::corrupt(format!("envelope: {e}")))
+        })?;
+    if env.format != "ki3" {
+        return Err(Ki3Error::corrupt("format is not \"ki3\""));
+    }
+    Ok(Header {
+        kind: env.kind,
+        version: env.version,
+    })
+}
+
+/// Every object ki3 saves, as returned by [`load`]. New saved types add a variant.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Saved {
+    /// A Thompson-sampling bandit with Beta priors.
+    BernoulliTs(crate::bandit::BernoulliTs),
+    /// A Thompson-sampling bandit with Normal-Inverse-Gamma priors.
+    GaussianTs(crate::bandit::GaussianTs),
+    /// A contextual linear Thompson-sampling bandit.
+    LinearTs(crate::bandit::LinearTs),
+    /// A mergeable streaming feature aggregator.
+    FeatureAggregator(crate::features::FeatureAggregator),
+}
+
+impl Saved {
+    /// The envelope kind of the object.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Saved::BernoulliTs(_) => <crate::bandit::BernoulliTs as Persist>::KIND,
+            Saved::GaussianTs(_) => <crate::bandit::GaussianTs as Persist>::KIND,
+            Saved::LinearTs(_) => <crate::bandit::LinearTs as Persist>::KIND,
+            Saved::FeatureAggregator(_) => <crate::features::FeatureAggregator as Persist>::KIND,
+        }
+    }
+
+    /// The object as ki3 JSON again.
+    pub fn to_json(&self) -> Result<String> {
+        match self {
+            Saved::BernoulliTs(x) => Persist::to_json(x),
+            Saved::GaussianTs(x) => Persist::to_json(x),
+            Saved::LinearTs(x) => Persist::to_json(x),
+            Saved::FeatureAggregator(x) => Persist::to_json(x),
+        }
+    }
+}
+
+/// Loads any saved ki3 object, dispatching on the envelope's `"kind"`; the type's own
+/// `from_json` then checks the version and validates every field. Unknown kinds and corrupt
+/// input are [`Ki3Error::Corrupt`].
+pub fn load(text: &str) -> Result<Saved> {
+    use crate::bandit::{BernoulliTs, GaussianTs, LinearTs};
+    use crate::features::FeatureAggregator;
+    let head = header(text)?;
+    match head.kind.as_str() {
+        <BernoulliTs as Persist>::KIND => {
+            <BernoulliTs as Persist>::from_json(text).map(Saved::BernoulliTs)
+        }
+        <GaussianTs as Persist>::KIND => {
+            <GaussianTs as Persist>::from_json(text).map(Saved::GaussianTs)
+        }
+        <LinearTs as Persist>::KIND => <LinearTs as Persist>::from_json(text).map(Saved::LinearTs),
+        <FeatureAggregator as Persist>::KIND => {
+            <FeatureAggregator as Persist>::from_json(text).map(Saved::FeatureAggregator)
+        }
+        other => Err(Ki3Error::corrupt(format!(
+            "cannot load objects of kind '{other}'"
+        ))),
+    }
+}
+
+/// [`Persist`] for the saved types, through their own `to_json` / `from_json`.
+macro_rules! persist_via_inherent {
+    ($ty:ty, $kind:literal, $version:literal) => {
+        impl Persist for $ty {
+            const KIND: &'static str = $kind;
+            const VERSION: u32 = $version;
+            fn to_json(&self) -> Result<String> {
+                <$ty>::to_json(self)
+            }
+            fn from_json(text: &str) -> Result<Self> {
+                <$ty>::from_json(text)
+            }
+        }
+    };
+}
+
+persist_via_inherent!(crate::bandit::BernoulliTs, "BernoulliTs", 1);
+persist_via_inherent!(crate::bandit::GaussianTs, "GaussianTs", 1);
+persist_via_inherent!(crate::bandit::LinearTs, "LinearTs", 1);
+persist_via_inherent!(crate::features::FeatureAggregator, "FeatureAggregator", 1);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bandit::{BernoulliTsParams, GaussianTsParams, LinearTsParams};
+    use crate::features::FeatureAggregator;
+
+    fn every_kind() -> Vec<String> {
+        let mut b = BernoulliTsParams::default().build(3).unwrap();
+        b.update(1, 1.0).unwrap();
+        let g = GaussianTsParams::default().build(2).unwrap();
+        let l = LinearTsParams::default().build(2, 3).unwrap();
+        let a = FeatureAggregator::default();
+        vec![
+            Persist::to_json(&b).unwrap(),
+            Persist::to_json(&g).unwrap(),
+            Persist::to_json(&l).unwrap(),
+            Persist::to_json(&a).unwrap(),
+        ]
+    }
+
+    #[test]
+    fn load_returns_every_kind_and_round_trips() {
+        let kinds = ["BernoulliTs", "GaussianTs", "LinearTs", "FeatureAggregator"];
+        for (text, kind) in every_kind().iter().zip(kinds) {
+            let head = header(text).unwrap();
+            assert_eq!(head.kind, kind);
+            assert_eq!(head.version, 1);
+            let saved = load(text).unwrap();
+            assert_eq!(saved.kind(), kind);
+            assert_eq!(&saved.to_json().unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn load_rejects_corrupt_input_without_panicking() {
+        for text in every_kind() {
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            let mut bad = vec![
+                text[..text.len() / 2].to_string(),
+                String::new(),
+                "[]".into(),
+                "null".into(),
+                "{\"format\":\"ki3\"}".into(),
+            ];
+            for (field, value) in [
+                ("kind", json!("Nope")),
+                ("kind", json!(3)),
+                ("version", json!(2)),
+                ("version", json!("1")),
+                ("format", json!("other")),
+                ("state", json!([1, 2])),
+                ("state", json!("x")),
+            ] {
+                let mut d = doc.clone();
+                d[field] = value;
+                bad.push(d.to_string());
+            }
+            if let Some(state) = doc["state"].as_object() {
+                for key in state.keys() {
+                    let mut d = doc.clone();
+                    d["state"][key] = json!("wrong type");
+                    bad.push(d.to_string());
+                }
+            }
+            for b in bad {
+                match load(&b) {
+                    Err(Ki3Error::Corrupt { .. }) => {}
+                    other => panic!("{b}: expected Corrupt, got {other:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn envelope_checks_kind_and_version() {

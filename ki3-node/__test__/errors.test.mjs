@@ -177,3 +177,19 @@ test('FeatureAggregator: bad arguments', async () => {
   await assertRejectsNaming(agg.finishAsync({ asOf: 1, families: ['nope'] }), 'families')
   await assertRejectsNaming(agg.finishAsync(null), 'options')
 })
+
+test('argument names follow the snake_case -> camelCase rule, with the code of the error kind', () => {
+  // core "monetary_value" / "top_two" read as the Node option names, by rule (no table).
+  const ok = { frequency: f64(1, 2), recency: f64(1, 2), T: f64(3, 3), monetaryValue: f64(5, 6) }
+  assert.throws(() => ki3.rfmScores({ ...ok, monetaryValue: f64(1) }), (err) => {
+    assert.equal(err.code, 'InvalidArg')
+    assert.match(err.message, /^monetaryValue: length 1 does not match frequency length 2$/)
+    return true
+  })
+  assert.throws(() => new ki3.BernoulliTS({ arms: ['a', 'b'], topTwo: 2 }), (err) => {
+    assert.equal(err.code, 'InvalidArg')
+    assert.ok(err.message.includes('topTwo'), err.message)
+    assert.ok(!err.message.includes('top_two'), err.message)
+    return true
+  })
+})

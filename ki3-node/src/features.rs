@@ -331,6 +331,13 @@ pub struct FeatureAggregator {
     inner: CoreAggregator,
 }
 
+impl FeatureAggregator {
+    /// The class over a core aggregator (for `load`).
+    pub(crate) fn from_core(inner: CoreAggregator) -> Self {
+        FeatureAggregator { inner }
+    }
+}
+
 impl Default for FeatureAggregator {
     fn default() -> Self {
         Self::new()

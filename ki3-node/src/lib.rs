@@ -25,6 +25,7 @@ mod columns;
 mod data;
 mod error;
 mod features;
+mod load;
 mod rfm;
 mod time;
 

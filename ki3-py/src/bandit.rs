@@ -297,7 +297,7 @@ macro_rules! bandit_class {
         }
 
         impl $ty {
-            fn wrap(inner: $core) -> Self {
+            pub(crate) fn wrap(inner: $core) -> Self {
                 $ty {
                     inner: Mutex::new(inner),
                 }

@@ -87,6 +87,13 @@ pub struct PyFeatureAggregator {
     inner: features::FeatureAggregator,
 }
 
+impl PyFeatureAggregator {
+    /// The native class over a core aggregator (for `load`).
+    pub(crate) fn from_core(inner: features::FeatureAggregator) -> Self {
+        PyFeatureAggregator { inner }
+    }
+}
+
 #[pymethods]
 impl PyFeatureAggregator {
     #[new]

@@ -12,6 +12,7 @@ mod data;
 mod errors;
 mod events;
 mod features;
+mod load;
 mod rfm;
 
 #[pymodule]
@@ -29,6 +30,8 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm::rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data::synthetic_shop, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::arm_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
+    m.add_function(wrap_pyfunction!(load::load, m)?)?;
     m.add_class::<features::PyFeatureAggregator>()?;
     m.add_class::<bandit::PyBernoulliTs>()?;
     m.add_class::<bandit::PyGaussianTs>()?;

@@ -45,7 +45,7 @@ impl Arms {
             check_name(name, i)?;
             if index.insert(name.clone(), i).is_some() {
                 return Err(Ki3Error::InvalidValue {
-                    arg: "arm_names".into(),
+                    arg: "arms".into(),
                     index: i,
                     reason: format!("duplicate arm name {name:?}"),
                 });
@@ -235,7 +235,7 @@ pub(crate) fn check_counter(name: &str, v: u64) -> Result<()> {
 fn check_name(name: &str, i: usize) -> Result<()> {
     if name.is_empty() {
         return Err(Ki3Error::InvalidValue {
-            arg: "arm_names".into(),
+            arg: "arms".into(),
             index: i,
             reason: "empty arm name".into(),
         });

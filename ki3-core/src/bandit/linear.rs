@@ -113,7 +113,7 @@ impl LinearTsParams {
 fn check_dim(dim: usize) -> Result<()> {
     if dim == 0 || dim > MAX_DIM {
         return Err(Ki3Error::param(
-            "dim",
+            "n_features",
             format!("must be in [1, {MAX_DIM}], got {dim}"),
         ));
     }
@@ -283,7 +283,7 @@ fn check_context(context: &[f64], dim: usize, arg: &str) -> Result<()> {
         return Err(Ki3Error::LengthMismatch {
             arg: arg.into(),
             got: context.len(),
-            expected_arg: "dim".into(),
+            expected_arg: "n_features".into(),
             expected: dim,
         });
     }
@@ -459,7 +459,7 @@ impl LinearTs {
             return Err(Ki3Error::LengthMismatch {
                 arg: "contexts (columns)".into(),
                 got: contexts.ncols(),
-                expected_arg: "dim".into(),
+                expected_arg: "n_features".into(),
                 expected: self.dim,
             });
         }

@@ -183,8 +183,8 @@ impl ArmModel for BetaPrior {
     type Sampler = BetaSampler;
 
     fn check(&self) -> Result<()> {
-        check_positive("prior_alpha", self.alpha)?;
-        check_positive("prior_beta", self.beta)
+        check_positive("prior.alpha", self.alpha)?;
+        check_positive("prior.beta", self.beta)
     }
 
     #[inline]
@@ -390,11 +390,11 @@ impl ArmModel for NigPrior {
 
     fn check(&self) -> Result<()> {
         if !self.mean.is_finite() {
-            return Err(Ki3Error::param("prior_mean", "must be finite"));
+            return Err(Ki3Error::param("prior.mean", "must be finite"));
         }
-        check_positive("prior_kappa", self.kappa)?;
-        check_positive("prior_alpha", self.alpha)?;
-        check_positive("prior_beta", self.beta)
+        check_positive("prior.kappa", self.kappa)?;
+        check_positive("prior.alpha", self.alpha)?;
+        check_positive("prior.beta", self.beta)
     }
 
     #[inline]

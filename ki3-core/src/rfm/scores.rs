@@ -140,7 +140,7 @@ pub fn rfm_scores(
     let n = frequency.len();
     for (arg, len) in [
         ("recency", recency.len()),
-        ("t", t.len()),
+        ("T", t.len()),
         ("monetary_value", monetary_value.len()),
     ] {
         if len != n {
@@ -160,7 +160,7 @@ pub fn rfm_scores(
     for (arg, col) in [
         ("frequency", frequency),
         ("recency", recency),
-        ("t", t),
+        ("T", t),
         ("monetary_value", monetary_value),
     ] {
         if let Some(index) = col.iter().position(|v| !v.is_finite()) {

@@ -350,7 +350,7 @@ fn score_errors() {
     }
     let err = rfm_scores(&v, &v, &[1.0], &v, 5).unwrap_err();
     assert!(
-        matches!(err, Ki3Error::LengthMismatch { ref arg, got: 1, expected: 2, .. } if arg == "t")
+        matches!(err, Ki3Error::LengthMismatch { ref arg, got: 1, expected: 2, .. } if arg == "T")
     );
     let err = rfm_scores(&[], &[], &[], &[], 5).unwrap_err();
     assert!(matches!(err, Ki3Error::Empty { ref arg } if arg == "frequency"));

@@ -1,8 +1,18 @@
-"""Exceptions raised by ki3 (the native module raises these classes too)."""
+"""Exceptions raised by ki3 (the native module raises these classes too).
+
+Each class stands for one kind of core error; cancelled work raises the builtin
+``KeyboardInterrupt``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError", "InvalidInputError", "Ki3Error", "NotFittedError"]
+__all__ = [
+    "ConvergenceError",
+    "InvalidInputError",
+    "Ki3Error",
+    "NotFittedError",
+    "NumericalError",
+]
 
 
 class Ki3Error(Exception):
@@ -19,3 +29,7 @@ class NotFittedError(Ki3Error):
 
 class ConvergenceError(Ki3Error):
     """An iterative method did not converge."""
+
+
+class NumericalError(Ki3Error, ArithmeticError):
+    """A computation failed numerically on valid input (e.g. a sampler diverged)."""

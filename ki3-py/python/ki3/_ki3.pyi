@@ -23,6 +23,8 @@ __all__ = [
     "arm_indices",
     "customer_features",
     "historical_features",
+    "load",
+    "raise_error_of_kind",
     "rfm_scores",
     "rfm_summary",
     "synthetic_shop",
@@ -104,6 +106,8 @@ class FeatureAggregator:
     @staticmethod
     def from_json(text: str) -> FeatureAggregator: ...
     def __copy__(self) -> FeatureAggregator: ...
+def raise_error_of_kind(kind: str) -> None: ...
+def load(text: str) -> BernoulliTS | GaussianTS | LinearTS | FeatureAggregator: ...
 def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
 
 @final

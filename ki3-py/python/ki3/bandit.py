@@ -36,6 +36,7 @@ import numpy as np
 from . import _ki3
 from ._errors import InvalidInputError
 from ._frame import as_column, pandas
+from ._load import _register_loader
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -944,15 +945,8 @@ def _tuple(values: Any, n: int) -> list[Any]:
     return list(values)
 
 
-_KINDS: dict[str, type[_Bandit]] = {
-    cls._kind: cls for cls in (BernoulliTS, GaussianTS, LinearTS)
-}
-
-
-def _load(kind: str, text: str) -> _Bandit | None:
-    """A policy from its core JSON when ``kind`` is a bandit kind (for :func:`ki3.load`)."""
-    cls = _KINDS.get(kind)
-    return None if cls is None else cls.from_json(text)
+for _cls in (BernoulliTS, GaussianTS, LinearTS):
+    _register_loader(_cls._native_type, _cls._wrap)
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ._frame import (
     to_ticks,
     windows_arg,
 )
+from ._load import _register_loader
 
 __all__ = [
     "SEGMENTS",
@@ -560,3 +561,6 @@ class FeatureAggregator:
     def __repr__(self) -> str:
         cols = ", ".join(f"{k}={v!r}" for k, v in self._names.items())
         return f"FeatureAggregator({cols}; n_events={self.n_events})"
+
+
+_register_loader(_ki3.FeatureAggregator, lambda native: FeatureAggregator._restore(None, native.to_json()))

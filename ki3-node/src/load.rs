@@ -1,0 +1,37 @@
+//! `load(json)`: any saved ki3 JSON (from Python, Node or Rust) → an instance of its class,
+//! through the core's one `load`.
+
+use ki3_core::Ki3Error;
+use ki3_core::persist::{self, Saved};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::bandit::{BernoulliTS, GaussianTS, LinearTS, Shared};
+use crate::error::to_napi;
+use crate::features::FeatureAggregator;
+use crate::string_arg;
+
+/// Loads any ki3 JSON state (saved by Python, Node or Rust) and returns an instance of its
+/// class, chosen by the state's `kind`. Corrupt states throw an `Error` with code `InvalidArg`.
+#[napi(
+    ts_args_type = "json: string",
+    ts_return_type = "BernoulliTS | GaussianTS | LinearTS | FeatureAggregator"
+)]
+pub fn load(
+    env: Env,
+    json: Unknown,
+) -> Result<Either4<BernoulliTS, GaussianTS, LinearTS, FeatureAggregator>> {
+    let json = string_arg(&env, json, "json")?;
+    Ok(match persist::load(&json).map_err(to_napi)? {
+        Saved::BernoulliTs(x) => Either4::A(BernoulliTS { s: Shared::new(x) }),
+        Saved::GaussianTs(x) => Either4::B(GaussianTS { s: Shared::new(x) }),
+        Saved::LinearTs(x) => Either4::C(LinearTS { s: Shared::new(x) }),
+        Saved::FeatureAggregator(x) => Either4::D(FeatureAggregator::from_core(x)),
+        other => {
+            return Err(to_napi(Ki3Error::corrupt(format!(
+                "objects of kind '{}' cannot be loaded in Node yet",
+                other.kind()
+            ))));
+        }
+    })
+}
