@@ -93,7 +93,6 @@ export declare class BernoulliTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: BernoulliTS, other: BernoulliTS): void
-
 }
 
 /**
@@ -213,7 +212,6 @@ export declare class GaussianTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: GaussianTS, other: GaussianTS): void
-
 }
 
 /**
@@ -303,7 +301,6 @@ export declare class LinearTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: LinearTS, other: LinearTS): void
-
 }
 
 /** A tracked decision: pass `id` to `reward` when the outcome is known. */
