@@ -375,6 +375,13 @@ export interface ChooseOptions {
 }
 
 /**
+ * The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+ * parameters in the core's snake_case, `new` for the constructor): what an option left out
+ * takes. Node never restates them; the tests compare what the classes do with this map.
+ */
+export declare function coreDefaults(): Record<string, number | number[] | null>
+
+/**
  * Customer features as of `options.asOf`: one row per customer with an event at or before it,
  * rows in ascending id (string ids: ascending string order).
  */

@@ -1538,3 +1538,25 @@ impl LinearTS {
         Ok(&self.s.inner)
     }
 }
+
+/// A core default as JS sees it: a number, a list of numbers, or null (unset).
+type DefaultValue = Option<Either<f64, Vec<f64>>>;
+
+/// The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+/// parameters in the core's snake_case, `new` for the constructor): what an option left out
+/// takes. Node never restates them; the tests compare what the classes do with this map.
+#[napi(ts_return_type = "Record<string, number | number[] | null>")]
+pub fn core_defaults() -> std::collections::HashMap<String, DefaultValue> {
+    use serde_json::Value;
+    let number = |v: &Value| v.as_f64();
+    cb::defaults()
+        .into_iter()
+        .map(|(key, value)| {
+            let js = match &value {
+                Value::Array(items) => Some(Either::B(items.iter().filter_map(number).collect())),
+                other => number(other).map(Either::A),
+            };
+            (key, js)
+        })
+        .collect()
+}

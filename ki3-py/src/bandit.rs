@@ -12,14 +12,14 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ki3_core::Ki3Error;
 use ki3_core::bandit::{
-    ArmCode, ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, Drift, Insight, LinearTs,
-    LinearTsParams, NigPrior, ReplayResult, RewardValue, StopDecision, StoppingRule, TsParams,
-    replay, simulate_bernoulli,
+    ArmCode, ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, DEFAULT_DRAWS, DEFAULT_INSIGHT_SEED,
+    DEFAULT_LEVEL, Drift, Insight, LinearTs, LinearTsParams, NigPrior, PolicyOptions, ReplayResult,
+    RewardValue, StopDecision, StoppingRule, TsParams, replay, simulate_bernoulli,
 };
 use numpy::ndarray::ArrayView2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::arm_names::PaddedNames;
 use crate::batch::{ArmColumn, ArmSink, BatchSink, RewardColumn, with_arms, with_columns};
@@ -124,6 +124,14 @@ fn eligible_indices(
         .transpose()
 }
 
+/// Monte Carlo draws and seed, `None` taking the core defaults.
+fn draws_seed(draws: Option<usize>, seed: Option<u64>) -> (usize, u64) {
+    (
+        draws.unwrap_or(DEFAULT_DRAWS),
+        seed.unwrap_or(DEFAULT_INSIGHT_SEED),
+    )
+}
+
 fn stopping_rule(prob_best: Option<f64>, expected_loss: Option<f64>) -> StoppingRule {
     StoppingRule {
         prob_best,
@@ -204,6 +212,39 @@ fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Dri
     }
 }
 
+/// The core's defaults of the bandit classes, `"Class.method.param" → value` (`"new"` is the
+/// constructor): the Python layer's signatures read them from here.
+#[pyfunction]
+pub fn core_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    for (key, value) in ki3_core::bandit::defaults() {
+        out.set_item(key, json_to_py(py, &value)?)?;
+    }
+    Ok(out)
+}
+
+/// A JSON number, list or null as a Python object.
+fn json_to_py<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into_pyobject(py)?.into_any(),
+            (None, Some(i)) => i.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        other => other.to_string().into_pyobject(py)?.into_any(),
+    })
+}
+
 /// Indices into `names` of a numpy fixed-width unicode column (`dtype "<U{w}"`, viewed as a
 /// C-contiguous `n × w` array of UCS-4 code points, NUL-padded). An unknown name is an error
 /// naming its row.
@@ -226,8 +267,15 @@ pub fn arm_indices<'py>(
 
 /// How the Python constructor's `prior` tuple maps to a model's prior.
 pub trait PriorArgs: ArmModel + Default {
-    /// Parameters with the prior given as a flat list of numbers.
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>>;
+    /// Parameters with the prior given as a flat list of numbers (`None`: the core default).
+    fn params(prior: Option<&[f64]>) -> CoreResult<TsParams<Self>> {
+        match prior {
+            None => Ok(TsParams::default()),
+            Some(p) => Self::given(p),
+        }
+    }
+    /// Parameters with a given prior.
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>>;
     /// The prior as a flat list of numbers.
     fn values(&self) -> Vec<f64>;
 }
@@ -244,7 +292,7 @@ fn prior_len(prior: &[f64], n: usize, names: &str) -> CoreResult<()> {
 }
 
 impl PriorArgs for BetaPrior {
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>> {
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>> {
         prior_len(prior, 2, "alpha, beta")?;
         Ok(TsParams::<BetaPrior>::default().prior(prior[0], prior[1]))
     }
@@ -255,7 +303,7 @@ impl PriorArgs for BetaPrior {
 }
 
 impl PriorArgs for NigPrior {
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>> {
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>> {
         prior_len(prior, 4, "mean, kappa, alpha, beta")?;
         Ok(TsParams::<NigPrior>::default().prior(prior[0], prior[1], prior[2], prior[3]))
     }
@@ -265,23 +313,13 @@ impl PriorArgs for NigPrior {
     }
 }
 
-/// Builds a context-free policy from the constructor arguments.
+/// Builds a context-free policy from the constructor arguments (`None`: the core default).
 fn build_context_free<M: PriorArgs>(
     arms: &[String],
-    prior: &[f64],
-    discount: f64,
-    top_two: Option<f64>,
-    seed: u64,
-    pending_horizon: u64,
+    prior: Option<&[f64]>,
+    options: PolicyOptions,
 ) -> CoreResult<ContextFreeTs<M>> {
-    let mut params = M::params(prior)?
-        .discount(discount)
-        .seed(seed)
-        .pending_horizon(pending_horizon);
-    if let Some(beta) = top_two {
-        params = params.top_two(beta);
-    }
-    params.build_named(arms)
+    M::params(prior)?.options(options).build_named(arms)
 }
 
 /// Defines a native bandit class `$ty` (Python name `$name`) over the core policy `$core`: the
@@ -423,25 +461,19 @@ macro_rules! context_free_class {
             concat!("Native state of `ki3.bandit.", $name, "` (arms addressed by name)."),
             {
                 #[new]
-                #[pyo3(signature = (arms, prior, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+                #[pyo3(signature = (arms, prior=None, discount=None, top_two=None, seed=None, pending_horizon=None))]
                 fn new(
                     arms: Vec<String>,
-                    prior: Vec<f64>,
-                    discount: f64,
+                    prior: Option<Vec<f64>>,
+                    discount: Option<f64>,
                     top_two: Option<f64>,
-                    seed: u64,
-                    pending_horizon: u64,
+                    seed: Option<u64>,
+                    pending_horizon: Option<u64>,
                 ) -> PyResult<Self> {
-                    build_context_free::<$model>(
-                        &arms,
-                        &prior,
-                        discount,
-                        top_two,
-                        seed,
-                        pending_horizon,
-                    )
-                    .map(Self::wrap)
-                    .map_err(to_pyerr)
+                    PolicyOptions::from_parts(discount, top_two, None, seed, pending_horizon)
+                        .and_then(|o| build_context_free::<$model>(&arms, prior.as_deref(), o))
+                        .map(Self::wrap)
+                        .map_err(to_pyerr)
                 }
 
                 /// One Thompson choice among the active arms or the `eligible` names.
@@ -539,20 +571,23 @@ macro_rules! context_free_class {
                 }
 
                 /// Posterior mean and credible interval per arm (see `SummaryOut`).
-                fn summary<'py>(&self, py: Python<'py>, level: f64) -> PyResult<SummaryOut<'py>> {
+                #[pyo3(signature = (level=None))]
+                fn summary<'py>(&self, py: Python<'py>, level: Option<f64>) -> PyResult<SummaryOut<'py>> {
+                    let level = level.unwrap_or(DEFAULT_LEVEL);
                     let rows = detached(py, &self.inner, |ts| ts.summary(level)).map_err(to_pyerr)?;
                     Ok(summary_out(py, rows))
                 }
 
                 /// `(names, prob_best, expected_loss)` by `draws` posterior draws.
-                #[pyo3(signature = (eligible=None, draws=10_000, seed=0))]
+                #[pyo3(signature = (eligible=None, draws=None, seed=None))]
                 fn insight<'py>(
                     &self,
                     py: Python<'py>,
                     eligible: Option<Vec<String>>,
-                    draws: usize,
-                    seed: u64,
+                    draws: Option<usize>,
+                    seed: Option<u64>,
                 ) -> PyResult<InsightOut<'py>> {
+                    let (draws, seed) = draws_seed(draws, seed);
                     let (names, ins) = detached(py, &self.inner, |ts| {
                         let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
                         let ins = ts.insight(e.as_deref(), draws, seed)?;
@@ -563,15 +598,16 @@ macro_rules! context_free_class {
                 }
 
                 /// `(stop, best_arm, prob_best, expected_loss)`.
-                #[pyo3(signature = (prob_best=None, expected_loss=None, draws=10_000, seed=0))]
+                #[pyo3(signature = (prob_best=None, expected_loss=None, draws=None, seed=None))]
                 fn should_stop(
                     &self,
                     py: Python<'_>,
                     prob_best: Option<f64>,
                     expected_loss: Option<f64>,
-                    draws: usize,
-                    seed: u64,
+                    draws: Option<usize>,
+                    seed: Option<u64>,
                 ) -> PyResult<(bool, String, f64, f64)> {
+                    let (draws, seed) = draws_seed(draws, seed);
                     let rule = stopping_rule(prob_best, expected_loss);
                     detached(py, &self.inner, |ts| {
                         let s = ts.should_stop(&rule, draws, seed)?;
@@ -653,29 +689,28 @@ bandit_class!(
     "Native state of `ki3.bandit.LinearTS` (arms addressed by name, contexts as float64 arrays).",
     {
         #[new]
-        #[pyo3(signature = (arms, n_features, ridge=1.0, noise=1.0, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+        #[pyo3(signature = (arms, n_features, ridge=None, noise=None, discount=None, top_two=None, seed=None, pending_horizon=None))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             arms: Vec<String>,
             n_features: usize,
-            ridge: f64,
-            noise: f64,
-            discount: f64,
+            ridge: Option<f64>,
+            noise: Option<f64>,
+            discount: Option<f64>,
             top_two: Option<f64>,
-            seed: u64,
-            pending_horizon: u64,
+            seed: Option<u64>,
+            pending_horizon: Option<u64>,
         ) -> PyResult<Self> {
-            let mut params = LinearTsParams::default()
-                .ridge(ridge)
-                .noise(noise)
-                .discount(discount)
-                .seed(seed)
-                .pending_horizon(pending_horizon);
-            if let Some(beta) = top_two {
-                params = params.top_two(beta);
-            }
-            params
-                .build_named(&arms, n_features)
+            let d = LinearTsParams::default();
+            let ridge = ridge.unwrap_or(d.get_ridge());
+            let noise = noise.unwrap_or(d.get_noise());
+            PolicyOptions::from_parts(discount, top_two, None, seed, pending_horizon)
+                .and_then(|o| {
+                    d.ridge(ridge)
+                        .noise(noise)
+                        .options(o)
+                        .build_named(&arms, n_features)
+                })
                 .map(Self::wrap)
                 .map_err(to_pyerr)
         }
@@ -801,27 +836,30 @@ bandit_class!(
         }
 
         /// Posterior mean and credible interval of `xᵀθ` per arm for `context`.
+        #[pyo3(signature = (context, level=None))]
         fn summary<'py>(
             &self,
             py: Python<'py>,
             context: PyReadonlyArray1<'py, f64>,
-            level: f64,
+            level: Option<f64>,
         ) -> PyResult<SummaryOut<'py>> {
             let x = slice(&context, "context")?;
+            let level = level.unwrap_or(DEFAULT_LEVEL);
             let rows = detached(py, &self.inner, |ts| ts.summary(x, level)).map_err(to_pyerr)?;
             Ok(summary_out(py, rows))
         }
 
         /// `(names, prob_best, expected_loss)` for `context`.
-        #[pyo3(signature = (context, eligible=None, draws=10_000, seed=0))]
+        #[pyo3(signature = (context, eligible=None, draws=None, seed=None))]
         fn insight<'py>(
             &self,
             py: Python<'py>,
             context: PyReadonlyArray1<'py, f64>,
             eligible: Option<Vec<String>>,
-            draws: usize,
-            seed: u64,
+            draws: Option<usize>,
+            seed: Option<u64>,
         ) -> PyResult<InsightOut<'py>> {
+            let (draws, seed) = draws_seed(draws, seed);
             let x = slice(&context, "context")?;
             let (names, ins) = detached(py, &self.inner, |ts| {
                 let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
@@ -833,16 +871,17 @@ bandit_class!(
         }
 
         /// `(stop, best_arm, prob_best, expected_loss)` for `context`.
-        #[pyo3(signature = (context, prob_best=None, expected_loss=None, draws=10_000, seed=0))]
+        #[pyo3(signature = (context, prob_best=None, expected_loss=None, draws=None, seed=None))]
         fn should_stop(
             &self,
             py: Python<'_>,
             context: PyReadonlyArray1<'_, f64>,
             prob_best: Option<f64>,
             expected_loss: Option<f64>,
-            draws: usize,
-            seed: u64,
+            draws: Option<usize>,
+            seed: Option<u64>,
         ) -> PyResult<(bool, String, f64, f64)> {
+            let (draws, seed) = draws_seed(draws, seed);
             let x = slice(&context, "context")?;
             let rule = stopping_rule(prob_best, expected_loss);
             detached(py, &self.inner, |ts| {

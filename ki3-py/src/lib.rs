@@ -29,6 +29,7 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm::rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data::synthetic_shop, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::arm_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(bandit::core_defaults, m)?)?;
     m.add_class::<features::PyFeatureAggregator>()?;
     m.add_class::<bandit::PyBernoulliTs>()?;
     m.add_class::<bandit::PyGaussianTs>()?;

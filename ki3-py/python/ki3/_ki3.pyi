@@ -21,6 +21,7 @@ __all__ = [
     "LinearTS",
     "__version__",
     "arm_indices",
+    "core_defaults",
     "customer_features",
     "historical_features",
     "rfm_scores",
@@ -105,17 +106,18 @@ class FeatureAggregator:
     def from_json(text: str) -> FeatureAggregator: ...
     def __copy__(self) -> FeatureAggregator: ...
 def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
+def core_defaults() -> dict[str, float | int | list[float] | None]: ...
 
 @final
 class BernoulliTS:
     def __new__(
         cls,
         arms: Sequence[str],
-        prior: Sequence[float],
-        discount: float = 1.0,
+        prior: Sequence[float] | None = None,
+        discount: float | None = None,
         top_two: float | None = None,
-        seed: int = 0,
-        pending_horizon: int = 10000,
+        seed: int | None = None,
+        pending_horizon: int | None = None,
     ) -> BernoulliTS: ...
     def choose(self, eligible: Sequence[str] | None = None) -> str: ...
     def choose_k(self, k: int, eligible: Sequence[str] | None = None) -> list[str]: ...
@@ -127,16 +129,19 @@ class BernoulliTS:
     def reward_slate(self, decision_id: int, values: Sequence[float]) -> None: ...
     def update(self, arm: str, reward: float) -> None: ...
     def update_batch(self, arms: _Codes, rewards: _Rewards) -> None: ...
-    def summary(self, level: float) -> _Summary: ...
+    def summary(self, level: float | None = None) -> _Summary: ...
     def insight(
-        self, eligible: Sequence[str] | None = None, draws: int = 10000, seed: int = 0
+        self,
+        eligible: Sequence[str] | None = None,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Insight: ...
     def should_stop(
         self,
         prob_best: float | None = None,
         expected_loss: float | None = None,
-        draws: int = 10000,
-        seed: int = 0,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Stop: ...
     def add_arm(self, name: str) -> int: ...
     def retire_arm(self, name: str) -> None: ...
@@ -180,11 +185,11 @@ class GaussianTS:
     def __new__(
         cls,
         arms: Sequence[str],
-        prior: Sequence[float],
-        discount: float = 1.0,
+        prior: Sequence[float] | None = None,
+        discount: float | None = None,
         top_two: float | None = None,
-        seed: int = 0,
-        pending_horizon: int = 10000,
+        seed: int | None = None,
+        pending_horizon: int | None = None,
     ) -> GaussianTS: ...
     def choose(self, eligible: Sequence[str] | None = None) -> str: ...
     def choose_k(self, k: int, eligible: Sequence[str] | None = None) -> list[str]: ...
@@ -196,16 +201,19 @@ class GaussianTS:
     def reward_slate(self, decision_id: int, values: Sequence[float]) -> None: ...
     def update(self, arm: str, reward: float) -> None: ...
     def update_batch(self, arms: _Codes, rewards: _Rewards) -> None: ...
-    def summary(self, level: float) -> _Summary: ...
+    def summary(self, level: float | None = None) -> _Summary: ...
     def insight(
-        self, eligible: Sequence[str] | None = None, draws: int = 10000, seed: int = 0
+        self,
+        eligible: Sequence[str] | None = None,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Insight: ...
     def should_stop(
         self,
         prob_best: float | None = None,
         expected_loss: float | None = None,
-        draws: int = 10000,
-        seed: int = 0,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Stop: ...
     def add_arm(self, name: str) -> int: ...
     def retire_arm(self, name: str) -> None: ...
@@ -250,12 +258,12 @@ class LinearTS:
         cls,
         arms: Sequence[str],
         n_features: int,
-        ridge: float = 1.0,
-        noise: float = 1.0,
-        discount: float = 1.0,
+        ridge: float | None = None,
+        noise: float | None = None,
+        discount: float | None = None,
         top_two: float | None = None,
-        seed: int = 0,
-        pending_horizon: int = 10000,
+        seed: int | None = None,
+        pending_horizon: int | None = None,
     ) -> LinearTS: ...
     def choose(self, context: _F64, eligible: Sequence[str] | None = None) -> str: ...
     def choose_k(
@@ -271,21 +279,21 @@ class LinearTS:
     def reward_slate(self, decision_id: int, values: Sequence[float]) -> None: ...
     def update(self, arm: str, context: _F64, reward: float) -> None: ...
     def update_batch(self, arms: _Codes, contexts: _F64, rewards: _F64) -> None: ...
-    def summary(self, context: _F64, level: float) -> _Summary: ...
+    def summary(self, context: _F64, level: float | None = None) -> _Summary: ...
     def insight(
         self,
         context: _F64,
         eligible: Sequence[str] | None = None,
-        draws: int = 10000,
-        seed: int = 0,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Insight: ...
     def should_stop(
         self,
         context: _F64,
         prob_best: float | None = None,
         expected_loss: float | None = None,
-        draws: int = 10000,
-        seed: int = 0,
+        draws: int | None = None,
+        seed: int | None = None,
     ) -> _Stop: ...
     def theta_mean(self, arm: str) -> _F64: ...
     def add_arm(self, name: str) -> int: ...

@@ -51,8 +51,22 @@ __all__ = [
     "simulate",
 ]
 
+#: The core's defaults, ``"Class.method.param" -> value`` (``"new"`` is the constructor): every
+#: default below is read from here, none is restated.
+_CORE_DEFAULTS: dict[str, Any] = dict(_ki3.core_defaults())
+
+
+def _default(key: str, cls: str = "BernoulliTS") -> Any:
+    """The core default ``cls.key`` (lists become tuples, so signatures show immutable values)."""
+    value = _CORE_DEFAULTS[f"{cls}.{key}"]
+    return tuple(value) if isinstance(value, list) else value
+
+
+_BERNOULLI_PRIOR: tuple[float, float] = _default("new.prior", "BernoulliTS")
+_GAUSSIAN_PRIOR: tuple[float, float, float, float] = _default("new.prior", "GaussianTS")
+
 #: Seed used when ``seed=None``.
-DEFAULT_SEED = 0
+DEFAULT_SEED: int = _default("new.seed")
 _U64_MAX = 2**64 - 1
 
 
@@ -73,8 +87,9 @@ def _uint(value: Any, name: str, low: int = 0, high: int = _U64_MAX) -> int:
     return int(value)
 
 
-def _seed(seed: Any) -> int:
-    return DEFAULT_SEED if seed is None else _uint(seed, "seed")
+def _seed(seed: Any) -> int | None:
+    """``None`` (the core default, :data:`DEFAULT_SEED`) or a checked seed."""
+    return None if seed is None else _uint(seed, "seed")
 
 
 def _real(value: Any, name: str) -> float:
@@ -87,11 +102,11 @@ def _real(value: Any, name: str) -> float:
 
 
 def _top_two(value: Any) -> float | None:
-    """``False``/``None``: off; ``True``: β = 0.5; a number: β."""
+    """``False``/``None``: off; ``True``: the core's β (0.5); a number: β."""
     if value is None or value is False:
         return None
     if value is True:
-        return 0.5
+        return float(_default("top_two.beta"))
     return _real(value, "top_two")
 
 
@@ -594,7 +609,7 @@ class _Bandit:
 
     # --- insight -----------------------------------------------------------------------------
 
-    def summary(self, level: float = 0.9, context: Any = None) -> Any:
+    def summary(self, level: float = _default("summary.level"), context: Any = None) -> Any:
         """Posterior mean and central credible interval of every arm's expected reward.
 
         Parameters
@@ -618,7 +633,11 @@ class _Bandit:
                               "active": active})
 
     def insight(
-        self, draws: int = 10_000, seed: int = 0, context: Any = None, eligible: Any = None
+        self,
+        draws: int = _default("insight.draws"),
+        seed: int = _default("insight.seed"),
+        context: Any = None,
+        eligible: Any = None,
     ) -> Any:
         """Probability of being best and expected loss of each arm, by Monte Carlo.
 
@@ -649,7 +668,11 @@ class _Bandit:
         return _frame(names, {"prob_best": prob, "expected_loss": loss})
 
     def prob_best(
-        self, draws: int = 10_000, seed: int = 0, context: Any = None, eligible: Any = None
+        self,
+        draws: int = _default("prob_best.draws"),
+        seed: int = _default("prob_best.seed"),
+        context: Any = None,
+        eligible: Any = None,
     ) -> Any:
         """Posterior probability that each arm is best (see :meth:`insight`).
 
@@ -662,10 +685,10 @@ class _Bandit:
 
     def should_stop(
         self,
-        prob_best: float | None = 0.95,
-        expected_loss: float | None = None,
-        draws: int = 10_000,
-        seed: int = 0,
+        prob_best: float | None = _default("should_stop.prob_best"),
+        expected_loss: float | None = _default("should_stop.expected_loss"),
+        draws: int = _default("should_stop.draws"),
+        seed: int = _default("should_stop.seed"),
         context: Any = None,
     ) -> StopDecision:
         """Whether the experiment can stop: the best arm's probability of being best is above
@@ -794,11 +817,11 @@ class BernoulliTS(_Bandit):
     def __init__(
         self,
         arms: Any,
-        prior: Any = (1.0, 1.0),
-        discount: float = 1.0,
+        prior: Any = _BERNOULLI_PRIOR,
+        discount: float = _default("new.discount", "BernoulliTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "BernoulliTS"),
     ) -> None:
         self._native = _ki3.BernoulliTS(
             _names(arms), [_real(p, "prior") for p in _tuple(prior, 2)],
@@ -839,11 +862,11 @@ class GaussianTS(_Bandit):
     def __init__(
         self,
         arms: Any,
-        prior: Any = (0.0, 1.0, 1.0, 1.0),
-        discount: float = 1.0,
+        prior: Any = _GAUSSIAN_PRIOR,
+        discount: float = _default("new.discount", "GaussianTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "GaussianTS"),
     ) -> None:
         self._native = _ki3.GaussianTS(
             _names(arms), [_real(p, "prior") for p in _tuple(prior, 4)],
@@ -891,12 +914,12 @@ class LinearTS(_Bandit):
         self,
         arms: Any,
         n_features: int,
-        ridge: float = 1.0,
-        noise: float = 1.0,
-        discount: float = 1.0,
+        ridge: float = _default("new.ridge", "LinearTS"),
+        noise: float = _default("new.noise", "LinearTS"),
+        discount: float = _default("new.discount", "LinearTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "LinearTS"),
     ) -> None:
         self._native = _ki3.LinearTS(
             _names(arms), _uint(n_features, "n_features"), _real(ridge, "ridge"),
