@@ -410,8 +410,19 @@ class _Bandit:
         obj._native = native
         return obj
 
+    @staticmethod
+    def _context(context: Any) -> np.ndarray | None:
+        """The context of a single call as the core takes it; whether the policy wants one is
+        checked by the core (once, for Python and Node)."""
+        if context is None:
+            return None
+        if context.__class__ is np.ndarray and context.dtype == np.float64 and \
+                context.ndim == 1 and context.flags.c_contiguous:
+            return context
+        return _vector(context, "context")
+
     def _ctx(self, context: Any) -> Any:
-        """The context argument for the native call (checked for context-free policies)."""
+        """The ``contexts`` of a batch of a context-free policy (none allowed)."""
         if context is not None:
             raise InvalidInputError(
                 f"context: {type(self).__name__} is context-free; use LinearTS for contexts"
@@ -506,12 +517,9 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             return self._native.choose(None)
         n = _count(n)
-        x = self._ctx(context)
+        x = self._context(context)
         e = _eligible(eligible)
-        native = self._native
-        if x is None:
-            return native.choose(e) if n == 1 else native.choose_k(n, e)
-        return native.choose(x, e) if n == 1 else native.choose_k(x, n, e)
+        return self._native.choose(x, e) if n == 1 else self._native.choose_k(n, x, e)
 
     def decide(self, n: int = 1, eligible: Any = None, context: Any = None) -> tuple[int, Any]:
         """Chooses like :meth:`choose` and tracks the decision for a later :meth:`reward`.
@@ -525,12 +533,9 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             return self._native.decide(None)
         n = _count(n)
-        x = self._ctx(context)
+        x = self._context(context)
         e = _eligible(eligible)
-        native = self._native
-        if x is None:
-            return native.decide(e) if n == 1 else native.decide_k(n, e)
-        return native.decide(x, e) if n == 1 else native.decide_k(x, n, e)
+        return self._native.decide(x, e) if n == 1 else self._native.decide_k(n, x, e)
 
     def reward(self, decision_id: int, value: Any) -> None:
         """The reward of a tracked decision.
@@ -568,11 +573,7 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             self._native.update(arm, reward)
             return self
-        x = self._ctx(context)
-        if x is None:
-            self._native.update(_arm(arm), _real(reward, "reward"))
-        else:
-            self._native.update(_arm(arm), x, _real(reward, "reward"))
+        self._native.update(_arm(arm), _real(reward, "reward"), self._context(context))
         return self
 
     def update_batch(self, arms: Any, rewards: Any, contexts: Any = None) -> Self:
@@ -626,8 +627,7 @@ class _Bandit:
             ``lower``, ``upper``, ``active``.
         """
         lvl = _real(level, "level")
-        x = self._ctx(context)
-        out = self._native.summary(lvl) if x is None else self._native.summary(x, lvl)
+        out = self._native.summary(self._context(context), lvl)
         names, n, mean, lower, upper, active = out
         return _frame(names, {"n": n, "mean": mean, "lower": lower, "upper": upper,
                               "active": active})
@@ -659,12 +659,8 @@ class _Bandit:
             (``E[max_j theta_j - theta_arm]``).
         """
         d, s = _uint(draws, "draws", 1), _uint(seed, "seed")
-        x = self._ctx(context)
         e = _eligible(eligible)
-        if x is None:
-            names, prob, loss = self._native.insight(e, d, s)
-        else:
-            names, prob, loss = self._native.insight(x, e, d, s)
+        names, prob, loss = self._native.insight(self._context(context), e, d, s)
         return _frame(names, {"prob_best": prob, "expected_loss": loss})
 
     def prob_best(
@@ -702,11 +698,7 @@ class _Bandit:
         p = None if prob_best is None else _real(prob_best, "prob_best")
         loss = None if expected_loss is None else _real(expected_loss, "expected_loss")
         d, s = _uint(draws, "draws", 1), _uint(seed, "seed")
-        x = self._ctx(context)
-        if x is None:
-            out = self._native.should_stop(p, loss, d, s)
-        else:
-            out = self._native.should_stop(x, p, loss, d, s)
+        out = self._native.should_stop(self._context(context), p, loss, d, s)
         stop, best, pb, el = out
         return StopDecision(bool(stop), str(best), float(pb), float(el))
 
@@ -926,16 +918,6 @@ class LinearTS(_Bandit):
             _real(noise, "noise"), _real(discount, "discount"), _top_two(top_two), _seed(seed),
             _uint(pending_horizon, "pending_horizon", 1),
         )
-
-    def _ctx(self, context: Any) -> Any:
-        if context is None:
-            raise InvalidInputError(
-                f"context: LinearTS needs a context of {self.n_features} numbers"
-            )
-        if context.__class__ is np.ndarray and context.dtype == np.float64 and \
-                context.ndim == 1 and context.flags.c_contiguous:
-            return context
-        return _vector(context, "context")
 
     @property
     def n_features(self) -> int:
