@@ -326,30 +326,56 @@ impl NameArray<'_> {
     }
 }
 
+/// Room for arm names decoded in one Node-API call (longer names take a second call).
+const NAME_BUFFER: usize = 64;
+
 /// Decodes a JS string into `buf` (reused; grows to the longest name seen) and returns it.
-/// `Err(None)` when the value is not a string.
+/// `Err(None)` when the value is not a string. A name that fits the buffer takes one Node-API
+/// call (no type check first: the call itself refuses a non-string).
 fn read_str(
     env: sys::napi_env,
     v: sys::napi_value,
     buf: &mut Vec<u8>,
 ) -> std::result::Result<&str, Option<Error>> {
-    if type_of!(env, v).map_err(Some)? != ValueType::String {
+    if buf.len() < NAME_BUFFER {
+        buf.resize(NAME_BUFFER, 0);
+    }
+    let mut written = 0usize;
+    // SAFETY: `v` is a live handle of the current call; `buf` holds `buf.len()` bytes, the
+    // size passed (the call writes at most that many, NUL included).
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut written)
+    };
+    if status == sys::Status::napi_string_expected {
         return Err(None);
     }
-    let mut len = 0usize;
-    // SAFETY: `v` is a string handle of the current call; a null buffer asks for the length.
-    check_status!(unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) })
+    check_status!(status).map_err(Some)?;
+    if written + 1 >= buf.len() {
+        // Possibly truncated: ask for the length and read it whole.
+        let mut len = 0usize;
+        // SAFETY: `v` is a string handle of the current call; a null buffer asks for the length.
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len)
+        })
         .map_err(Some)?;
-    buf.clear();
-    buf.resize(len + 1, 0);
-    let mut written = 0usize;
-    // SAFETY: `buf` holds `len + 1` bytes (the string and its terminating NUL).
-    check_status!(unsafe {
-        sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written)
-    })
-    .map_err(Some)?;
+        buf.resize(len + 1, 0);
+        // SAFETY: `buf` holds `len + 1` bytes (the string and its terminating NUL).
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written)
+        })
+        .map_err(Some)?;
+    }
     let bytes = buf.get(..written).unwrap_or_default();
     std::str::from_utf8(bytes).map_err(|_| Some(invalid("arm name is not valid UTF-8".into())))
+}
+
+/// A JS number, read with one Node-API call; `None` when the value is not a number.
+fn try_number(v: &Unknown) -> Option<f64> {
+    let mut out = 0.0;
+    // SAFETY: `v` is a live handle of the current call, read on the JS thread; the call
+    // refuses (and leaves `out`) for a non-number.
+    let status = unsafe { sys::napi_get_value_double(v.env(), v.raw(), &mut out) };
+    (status == sys::Status::napi_ok).then_some(out)
 }
 
 fn arm_name(names: &[String], arm: usize) -> Result<&str> {
@@ -360,14 +386,12 @@ fn arm_name(names: &[String], arm: usize) -> Result<&str> {
 }
 
 fn number_arg(env: &Env, v: Unknown, name: &str) -> Result<f64> {
-    match v.get_type()? {
-        // SAFETY: a number handle of this call's scope, read on the JS thread.
-        ValueType::Number => unsafe { f64::from_napi_value(env.raw(), v.raw()) },
-        _ => Err(invalid(format!(
+    try_number(&v).ok_or_else(|| {
+        invalid(format!(
             "{name}: expected a number, got {}",
             what(env.raw(), v.raw())
-        ))),
-    }
+        ))
+    })
 }
 
 fn f64_array_arg<'a>(env: &Env, v: Unknown, name: &str) -> Result<Float64Column<'a>> {
@@ -388,9 +412,7 @@ pub(crate) fn opt_f64_array_arg<'a>(
 
 /// A decision id: a non-negative integer number or bigint.
 fn decision_id(env: &Env, v: Unknown) -> Result<u64> {
-    if v.get_type()? == ValueType::Number {
-        // SAFETY: a number handle of this call's scope, read on the JS thread.
-        let id = unsafe { f64::from_napi_value(env.raw(), v.raw()) }?;
+    if let Some(id) = try_number(&v) {
         return whole("id", id).napi();
     }
     // SAFETY: a live handle of this call's scope, read on the JS thread.
@@ -823,15 +845,13 @@ impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
                 .arm_index(name)
                 .map_err(|_| to_napi(Ki3Error::param(arg, format!("no arm named {name:?}")))),
             Err(Some(err)) => Err(err),
-            Err(None) if v.get_type()? == ValueType::Number => {
-                // SAFETY: a number handle of this call's scope, read on the JS thread.
-                let i = unsafe { f64::from_napi_value(e, raw) }?;
-                whole_usize(arg, i).napi()
-            }
-            Err(None) => Err(invalid(format!(
-                "{arg}: expected an arm name (string) or index (number), got {}",
-                what(e, raw)
-            ))),
+            Err(None) => match try_number(&v) {
+                Some(i) => whole_usize(arg, i).napi(),
+                None => Err(invalid(format!(
+                    "{arg}: expected an arm name (string) or index (number), got {}",
+                    what(e, raw)
+                ))),
+            },
         }
     }
 
@@ -952,13 +972,9 @@ impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
 
     pub(crate) fn reward(&mut self, env: &Env, id: Unknown, value: Unknown) -> Result<()> {
         let id = decision_id(env, id)?;
-        match value.get_type()? {
-            ValueType::Number => {
-                // SAFETY: a number handle of this call's scope, read on the JS thread.
-                let r = unsafe { f64::from_napi_value(env.raw(), value.raw()) }?;
-                self.reward_value(id, r)
-            }
-            _ => {
+        match try_number(&value) {
+            Some(r) => self.reward_value(id, r),
+            None => {
                 let r = f64_array_arg(env, value, "value").map_err(|_| {
                     invalid(format!(
                         "value: expected a number (or a Float64Array for a slate), got {}",
