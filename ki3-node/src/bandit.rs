@@ -897,10 +897,10 @@ impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
         }
     }
 
-    pub(crate) fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<String, Vec<String>>> {
+    pub(crate) fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<&str, Vec<String>>> {
         let Some(o) = options.0 else {
             let arm = self.inner.choose(None, None).napi()?;
-            return Ok(Either::A(self.name(arm)?));
+            return Ok(Either::A(arm_name(self.inner.arm_names(), arm)?));
         };
         let k = o.n.map_or(Ok(1), |n| whole_usize("n", n)).napi()?;
         let has_eligible = self.read_eligible(o.eligible.as_ref())?;
@@ -913,7 +913,7 @@ impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
         let eligible = has_eligible.then_some(self.eligible.as_slice());
         if k == 1 {
             let arm = self.inner.choose(Some(x), eligible).napi()?;
-            Ok(Either::A(self.name(arm)?))
+            Ok(Either::A(arm_name(self.inner.arm_names(), arm)?))
         } else {
             let arms = self.inner.choose_k(Some(x), k, eligible).napi()?;
             Ok(Either::B(self.names(&arms)?))
@@ -1287,7 +1287,7 @@ macro_rules! bandit_methods {
                 ts_args_type = "options?: ChooseOptions | undefined | null",
                 ts_return_type = "string | string[]"
             )]
-            pub fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<String, Vec<String>>> {
+            pub fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<&str, Vec<String>>> {
                 self.s.choose(options)
             }
 
