@@ -209,16 +209,7 @@ fn replay_out(r: ReplayResult) -> ReplayOut {
 
 /// The core `Drift` from the Python arguments: `None`, `"switch"` (with `at`) or `"linear"`.
 fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Drift> {
-    match (kind, rates) {
-        (None, _) => Ok(Drift::None),
-        (Some("switch"), Some(rates)) => Ok(Drift::Switch { at, rates }),
-        (Some("linear"), Some(rates)) => Ok(Drift::Linear { rates }),
-        (Some("switch" | "linear"), None) => Err(invalid("drift", "the new rates are missing")),
-        (Some(other), _) => Err(invalid(
-            "drift",
-            format!("unknown drift {other:?}; use \"switch\" or \"linear\""),
-        )),
-    }
+    Drift::from_parts(kind, Some(at), rates).map_err(to_pyerr)
 }
 
 /// The core's defaults of the bandit classes, `"Class.method.param" → value` (`"new"` is the

@@ -12,6 +12,7 @@ use super::common::{
     StoppingRule, context_for,
 };
 use super::context_free::{BernoulliTs, GaussianTs, TsParams};
+use super::eval::Drift;
 use super::linear::{LinearTs, LinearTsParams};
 use super::models::{ArmModel, BetaPrior, NigPrior};
 use crate::error::{Ki3Error, Result};
@@ -408,6 +409,43 @@ impl ServingPolicy for LinearTs {
     }
 }
 
+impl Drift {
+    /// The drift a face was given, parsed once for every face: `kind` `None` (fixed rates),
+    /// `"switch"` (to `rates` from step `at`, required) or `"linear"` (to `rates` at the last
+    /// step); `rates` is required with a kind. Errors name `drift.kind`, `drift.at`,
+    /// `drift.rates`.
+    pub fn from_parts(
+        kind: Option<&str>,
+        at: Option<usize>,
+        rates: Option<Vec<f64>>,
+    ) -> Result<Drift> {
+        let Some(kind) = kind else {
+            return Ok(Drift::None);
+        };
+        let rates = || {
+            rates.ok_or_else(|| {
+                Ki3Error::param("drift.rates", format!("required with drift kind {kind:?}"))
+            })
+        };
+        match kind {
+            "switch" => {
+                let at = at.ok_or_else(|| {
+                    Ki3Error::param("drift.at", "required when drift.kind is \"switch\"")
+                })?;
+                Ok(Drift::Switch {
+                    at,
+                    rates: rates()?,
+                })
+            }
+            "linear" => Ok(Drift::Linear { rates: rates()? }),
+            other => Err(Ki3Error::param(
+                "drift.kind",
+                format!("must be \"switch\" or \"linear\", got {other:?}"),
+            )),
+        }
+    }
+}
+
 /// The defaults of every public bandit class, as `"Class.method.param" → value` (class names as
 /// the faces spell them, methods and parameters in snake_case; `"new"` is the constructor).
 /// Python and Node read their defaults from here, and their tests compare what a user sees with
@@ -513,5 +551,17 @@ mod tests {
             PolicyOptions::default()
         );
         assert!(PolicyOptions::from_parts(Some(2.0), None, None, None, None).is_err());
+        assert_eq!(Drift::from_parts(None, None, None).unwrap(), Drift::None);
+        assert_eq!(
+            Drift::from_parts(Some("switch"), Some(3), Some(vec![0.5])).unwrap(),
+            Drift::Switch {
+                at: 3,
+                rates: vec![0.5]
+            }
+        );
+        let e = Drift::from_parts(Some("wobble"), None, Some(vec![0.5])).unwrap_err();
+        assert!(e.to_string().contains("drift.kind") && e.to_string().contains("wobble"));
+        assert!(Drift::from_parts(Some("switch"), None, Some(vec![0.5])).is_err());
+        assert!(Drift::from_parts(Some("linear"), None, None).is_err());
     }
 }
