@@ -487,7 +487,8 @@ pub struct ProbBestOptions<'a> {
 /// Options of `summary`.
 #[napi(object, object_to_js = false)]
 pub struct BanditSummaryOptions<'a> {
-    /// Credible level of the central interval, in (0, 1) (default 0.95).
+    /// Credible level of the central interval, in (0, 1) (default: the core's, 0.9;
+    /// `coreDefaults()`).
     pub level: Option<f64>,
     /// `LinearTS` only (required there): the context the expected rewards are for.
     #[napi(ts_type = "Float64Array")]
