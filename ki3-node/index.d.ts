@@ -331,7 +331,10 @@ export interface BanditSummary {
 
 /** Options of `summary`. */
 export interface BanditSummaryOptions {
-  /** Credible level of the central interval, in (0, 1) (default 0.95). */
+  /**
+   * Credible level of the central interval, in (0, 1) (default: the core's, 0.9;
+   * `coreDefaults()`).
+   */
   level?: number
   /** `LinearTS` only (required there): the context the expected rewards are for. */
   context?: Float64Array
