@@ -93,7 +93,6 @@ export declare class BernoulliTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: BernoulliTS, other: BernoulliTS): void
-
 }
 
 /**
@@ -213,7 +212,6 @@ export declare class GaussianTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: GaussianTS, other: GaussianTS): void
-
 }
 
 /**
@@ -303,7 +301,6 @@ export declare class LinearTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: LinearTS, other: LinearTS): void
-
 }
 
 /** A tracked decision: pass `id` to `reward` when the outcome is known. */
@@ -334,7 +331,10 @@ export interface BanditSummary {
 
 /** Options of `summary`. */
 export interface BanditSummaryOptions {
-  /** Credible level of the central interval, in (0, 1) (default 0.95). */
+  /**
+   * Credible level of the central interval, in (0, 1) (default: the core's, 0.9;
+   * `coreDefaults()`).
+   */
   level?: number
   /** `LinearTS` only (required there): the context the expected rewards are for. */
   context?: Float64Array
@@ -376,6 +376,13 @@ export interface ChooseOptions {
   /** `LinearTS` only (and required there): the context, a Float64Array of length `nFeatures`. */
   context?: Float64Array
 }
+
+/**
+ * The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+ * parameters in the core's snake_case, `new` for the constructor): what an option left out
+ * takes. Node never restates them; the tests compare what the classes do with this map.
+ */
+export declare function coreDefaults(): Record<string, number | number[] | null>
 
 /**
  * Customer features as of `options.asOf`: one row per customer with an event at or before it,

@@ -839,6 +839,7 @@ module.exports.BernoulliTS = nativeBinding.BernoulliTS
 module.exports.FeatureAggregator = nativeBinding.FeatureAggregator
 module.exports.GaussianTS = nativeBinding.GaussianTS
 module.exports.LinearTS = nativeBinding.LinearTS
+module.exports.coreDefaults = nativeBinding.coreDefaults
 module.exports.customerFeatures = nativeBinding.customerFeatures
 module.exports.customerFeaturesAsync = nativeBinding.customerFeaturesAsync
 module.exports.historicalFeatures = nativeBinding.historicalFeatures

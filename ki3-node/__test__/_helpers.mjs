@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-/** The package under test, loaded through its entry point (ki3.js). */
+/** The package under test, loaded through its entry point (index.js). */
 export const ki3 = require('..')
 
 export const DAY = 86400

@@ -1,28 +1,28 @@
 //! Thompson-sampling bandits for serving: the classes `BernoulliTS`, `GaussianTS` and `LinearTS`
 //! (newtypes over the core policies; the evaluators `simulate` / `replay` are in `bandit_eval`).
 //!
-//! Arms are addressed by name in JS (an index into `arms` is accepted where noted). The hot
-//! calls (`choose`, `decide`, `reward`, `update`) read their arguments without allocating:
-//! arm names are decoded into a reused byte buffer and looked up in the core's name index,
-//! eligible sets go into a reused index buffer, contexts are borrowed `Float64Array`s, and the
-//! chosen arm's JS string is created straight from the core's stored name.
+//! Every class is an ordinary napi-rs class over the core policy, served through the core's
+//! [`ServingPolicy`] trait (one implementation of every method for the three classes); the
+//! defaults (credible level, draws, seeds, horizon) and limits are the core's. Arms are
+//! addressed by name in JS (an index into `arms` is accepted where noted). The hot calls
+//! (`choose`, `decide`, `reward`, `update`) read their arguments without allocating: arm names
+//! are decoded into a reused byte buffer and looked up in the core's name index, eligible sets
+//! go into a reused index buffer, and contexts are borrowed `Float64Array`s.
 //!
-//! Every check that belongs to the binding (types, names, integers) runs before the core is
-//! called, and the core validates before it changes anything, so a rejected call leaves the
-//! state (`toJson()`) exactly as it was.
+//! A call that re-enters the same policy (from a getter run while an argument is read) is
+//! refused by napi-rs's borrow check. Every check that belongs to the binding (types, names,
+//! integers) runs before the core is called, and the core validates before it changes
+//! anything, so a rejected call leaves the state (`toJson()`) exactly as it was.
 
-use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::ptr;
-use std::rc::Rc;
 
 use ki3_core::Ki3Error;
 use ki3_core::bandit::{
-    self as cb, ArmSummary, Decision, Insight, Policy, PolicyOptions, SlateDecision, StopDecision,
+    self as cb, AnyPolicy, ArmSummary, Insight, PolicyOptions, ServingPolicy, StopDecision,
     StoppingRule,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ndarray::ArrayView2;
 
 use crate::columns::{Float64Column, Kind, classify};
 use crate::error::{IntoNapi, bad_value, to_napi};
@@ -30,14 +30,6 @@ use crate::{Raw, convert_arg, convert_opt_arg, spawn, string_arg, take_job};
 
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
 
-/// Default number of Monte Carlo draws of `probBest` / `shouldStop`.
-const DEFAULT_DRAWS: usize = 10_000;
-/// Default credible level of `summary`.
-const DEFAULT_LEVEL: f64 = 0.95;
-/// Largest `arms × nFeatures²` of a `LinearTS` built or grown here (each arm holds about
-/// 2·nFeatures² floats, so this is about 4 GiB of state): beyond it an allocation failure would
-/// abort the process instead of throwing.
-const MAX_LINEAR_CELLS: usize = 1 << 28;
 /// Largest integer a JS number holds exactly (2^53 - 1).
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -334,54 +326,56 @@ impl NameArray<'_> {
     }
 }
 
+/// Room for arm names decoded in one Node-API call (longer names take a second call).
+const NAME_BUFFER: usize = 64;
+
 /// Decodes a JS string into `buf` (reused; grows to the longest name seen) and returns it.
-/// `Err(None)` when the value is not a string.
+/// `Err(None)` when the value is not a string. A name that fits the buffer takes one Node-API
+/// call (no type check first: the call itself refuses a non-string).
 fn read_str(
     env: sys::napi_env,
     v: sys::napi_value,
     buf: &mut Vec<u8>,
 ) -> std::result::Result<&str, Option<Error>> {
-    if type_of!(env, v).map_err(Some)? != ValueType::String {
+    if buf.len() < NAME_BUFFER {
+        buf.resize(NAME_BUFFER, 0);
+    }
+    let mut written = 0usize;
+    // SAFETY: `v` is a live handle of the current call; `buf` holds `buf.len()` bytes, the
+    // size passed (the call writes at most that many, NUL included).
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut written)
+    };
+    if status == sys::Status::napi_string_expected {
         return Err(None);
     }
-    let mut len = 0usize;
-    // SAFETY: `v` is a string handle of the current call; a null buffer asks for the length.
-    check_status!(unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) })
+    check_status!(status).map_err(Some)?;
+    if written + 1 >= buf.len() {
+        // Possibly truncated: ask for the length and read it whole.
+        let mut len = 0usize;
+        // SAFETY: `v` is a string handle of the current call; a null buffer asks for the length.
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len)
+        })
         .map_err(Some)?;
-    buf.clear();
-    buf.resize(len + 1, 0);
-    let mut written = 0usize;
-    // SAFETY: `buf` holds `len + 1` bytes (the string and its terminating NUL).
-    check_status!(unsafe {
-        sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written)
-    })
-    .map_err(Some)?;
+        buf.resize(len + 1, 0);
+        // SAFETY: `buf` holds `len + 1` bytes (the string and its terminating NUL).
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written)
+        })
+        .map_err(Some)?;
+    }
     let bytes = buf.get(..written).unwrap_or_default();
     std::str::from_utf8(bytes).map_err(|_| Some(invalid("arm name is not valid UTF-8".into())))
 }
 
-fn js_string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    // SAFETY: `s` is valid UTF-8 of the given length; `env` is the current call's.
-    check_status!(unsafe {
-        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out)
-    })?;
-    Ok(out)
-}
-
-pub(crate) fn js_names(
-    env: sys::napi_env,
-    names: &[String],
-    arms: &[usize],
-) -> Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    // SAFETY: plain Node-API calls on the current call's env and handles.
-    check_status!(unsafe { sys::napi_create_array_with_length(env, arms.len(), &mut out) })?;
-    for (i, &arm) in arms.iter().enumerate() {
-        let s = js_string(env, arm_name(names, arm)?)?;
-        check_status!(unsafe { sys::napi_set_element(env, out, i as u32, s) })?;
-    }
-    Ok(out)
+/// A JS number, read with one Node-API call; `None` when the value is not a number.
+fn try_number(v: &Unknown) -> Option<f64> {
+    let mut out = 0.0;
+    // SAFETY: `v` is a live handle of the current call, read on the JS thread; the call
+    // refuses (and leaves `out`) for a non-number.
+    let status = unsafe { sys::napi_get_value_double(v.env(), v.raw(), &mut out) };
+    (status == sys::Status::napi_ok).then_some(out)
 }
 
 fn arm_name(names: &[String], arm: usize) -> Result<&str> {
@@ -392,14 +386,12 @@ fn arm_name(names: &[String], arm: usize) -> Result<&str> {
 }
 
 fn number_arg(env: &Env, v: Unknown, name: &str) -> Result<f64> {
-    match v.get_type()? {
-        // SAFETY: a number handle of this call's scope, read on the JS thread.
-        ValueType::Number => unsafe { f64::from_napi_value(env.raw(), v.raw()) },
-        _ => Err(invalid(format!(
+    try_number(&v).ok_or_else(|| {
+        invalid(format!(
             "{name}: expected a number, got {}",
             what(env.raw(), v.raw())
-        ))),
-    }
+        ))
+    })
 }
 
 fn f64_array_arg<'a>(env: &Env, v: Unknown, name: &str) -> Result<Float64Column<'a>> {
@@ -420,9 +412,7 @@ pub(crate) fn opt_f64_array_arg<'a>(
 
 /// A decision id: a non-negative integer number or bigint.
 fn decision_id(env: &Env, v: Unknown) -> Result<u64> {
-    if v.get_type()? == ValueType::Number {
-        // SAFETY: a number handle of this call's scope, read on the JS thread.
-        let id = unsafe { f64::from_napi_value(env.raw(), v.raw()) }?;
+    if let Some(id) = try_number(&v) {
         return whole("id", id).napi();
     }
     // SAFETY: a live handle of this call's scope, read on the JS thread.
@@ -456,6 +446,28 @@ pub struct ChooseOptions<'a> {
     pub context: Option<Float64Column<'a>>,
 }
 
+/// The optional options of `choose` / `decide`, converted with the other arguments, before
+/// the policy is borrowed: option getters run once and may use the policy.
+pub struct ChooseArg<'a>(Option<ChooseOptions<'a>>);
+
+impl TypeName for ChooseArg<'_> {
+    fn type_name() -> &'static str {
+        "ChooseOptions"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl FromNapiValue for ChooseArg<'_> {
+    unsafe fn from_napi_value(env: sys::napi_env, v: sys::napi_value) -> Result<Self> {
+        // SAFETY: `v` is a live handle of the current call, read on the JS thread.
+        let value = unsafe { Unknown::from_napi_value(env, v) }?;
+        convert_opt_arg(&Env::from_raw(env), value, "options").map(ChooseArg)
+    }
+}
+
 /// Options of `probBest`.
 #[napi(object, object_to_js = false)]
 pub struct ProbBestOptions<'a> {
@@ -475,7 +487,8 @@ pub struct ProbBestOptions<'a> {
 /// Options of `summary`.
 #[napi(object, object_to_js = false)]
 pub struct BanditSummaryOptions<'a> {
-    /// Credible level of the central interval, in (0, 1) (default 0.95).
+    /// Credible level of the central interval, in (0, 1) (default: the core's, 0.9;
+    /// `coreDefaults()`).
     pub level: Option<f64>,
     /// `LinearTS` only (required there): the context the expected rewards are for.
     #[napi(ts_type = "Float64Array")]
@@ -566,28 +579,24 @@ struct CommonOptions {
 }
 
 impl CommonOptions {
+    /// The core options: unset fields take the core defaults, `topTwo: true` the core's β.
     fn build(&self) -> CoreResult<PolicyOptions> {
-        let mut o = PolicyOptions::default();
-        if let Some(d) = self.discount {
-            o.discount = d;
-        }
-        o.top_two = match self.top_two {
+        let top_two = match self.top_two {
             None | Some(TopTwo::Flag(false)) => None,
             Some(TopTwo::Flag(true)) => Some(PolicyOptions::DEFAULT_TOP_TWO),
             Some(TopTwo::Beta(b)) => Some(b),
         };
-        if let Some(m) = self.top_two_max_resamples {
-            let m = whole("topTwoMaxResamples", m)?;
-            o.top_two_max_resamples = u32::try_from(m).unwrap_or(u32::MAX);
-        }
-        if let Some(s) = self.seed {
-            o.seed = s.resolve("seed")?;
-        }
-        if let Some(h) = self.pending_horizon {
-            o.pending_horizon = whole("pendingHorizon", h)?;
-        }
-        o.check()?;
-        Ok(o)
+        PolicyOptions::from_parts(
+            self.discount,
+            top_two,
+            self.top_two_max_resamples
+                .map(|m| whole("topTwoMaxResamples", m))
+                .transpose()?,
+            self.seed.map(|s| s.resolve("seed")).transpose()?,
+            self.pending_horizon
+                .map(|h| whole("pendingHorizon", h))
+                .transpose()?,
+        )
     }
 }
 
@@ -725,32 +734,10 @@ impl LinearTSOptions {
         }
         let d = whole_usize("nFeatures", self.n_features)?;
         match &self.arms {
-            ArmsSpec::Names(names) => {
-                check_linear_size(names.len(), d)?;
-                params.build_named(names, d)
-            }
-            ArmsSpec::Count(n) => {
-                let n = whole_usize("arms", *n)?;
-                check_linear_size(n, d)?;
-                params.build(n, d)
-            }
+            ArmsSpec::Names(names) => params.build_named(names, d),
+            ArmsSpec::Count(n) => params.build(whole_usize("arms", *n)?, d),
         }
     }
-}
-
-/// Refuses a `LinearTS` whose matrices would not fit in memory (see [`MAX_LINEAR_CELLS`]).
-fn check_linear_size(arms: usize, d: usize) -> CoreResult<()> {
-    let cells = arms.saturating_mul(d.saturating_mul(d));
-    if cells > MAX_LINEAR_CELLS {
-        return Err(Ki3Error::param(
-            "nFeatures",
-            format!(
-                "{arms} arms × nFeatures² ({d}²) = {cells} matrix entries is above the limit of \
-                 2^28 (about 4 GiB of state); use fewer arms or features"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn prior_values<const N: usize>(p: &[f64], shape: &str) -> CoreResult<[f64; N]> {
@@ -760,255 +747,6 @@ fn prior_values<const N: usize>(p: &[f64], shape: &str) -> CoreResult<[f64; N]> 
             format!("expected {N} numbers {shape}, got {}", p.len()),
         )
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// The core policies behind one interface
-
-/// What the Node classes need from a core policy. Contexts are empty for the context-free
-/// policies (the binding checks that before calling); `xs` of `update_batch` is row-major
-/// `arms.len() × n_features`.
-pub(crate) trait Core: Policy + Send {
-    fn names(&self) -> &[String];
-    fn index(&self, name: &str) -> CoreResult<usize>;
-    fn active(&self) -> &[usize];
-    fn choose(&mut self, x: &[f64], e: Option<&[usize]>) -> CoreResult<usize>;
-    fn choose_k(&mut self, x: &[f64], k: usize, e: Option<&[usize]>) -> CoreResult<Vec<usize>>;
-    fn decide(&mut self, x: &[f64], e: Option<&[usize]>) -> CoreResult<Decision>;
-    fn decide_k(&mut self, x: &[f64], k: usize, e: Option<&[usize]>) -> CoreResult<SlateDecision>;
-    fn reward(&mut self, id: u64, r: f64) -> CoreResult<usize>;
-    fn reward_slate(&mut self, id: u64, r: &[f64]) -> CoreResult<()>;
-    fn update(&mut self, arm: usize, x: &[f64], r: f64) -> CoreResult<()>;
-    fn update_batch(&mut self, arms: &[usize], xs: &[f64], r: &[f64]) -> CoreResult<()>;
-    fn summary(&self, x: &[f64], level: f64) -> CoreResult<Vec<ArmSummary>>;
-    fn insight(
-        &self,
-        x: &[f64],
-        e: Option<&[usize]>,
-        draws: usize,
-        seed: u64,
-    ) -> CoreResult<Insight>;
-    fn should_stop(
-        &self,
-        x: &[f64],
-        rule: &StoppingRule,
-        draws: usize,
-        seed: u64,
-    ) -> CoreResult<StopDecision>;
-    /// Adds an arm (`LinearTS`: within [`MAX_LINEAR_CELLS`]).
-    fn add_arm(&mut self, name: &str) -> CoreResult<usize>;
-    fn retire_arm(&mut self, arm: usize) -> CoreResult<()>;
-    fn to_any(&self) -> AnyPolicy;
-}
-
-/// A copy of any policy, for work off the JS thread and for the evaluators.
-#[derive(Clone)]
-pub(crate) enum AnyPolicy {
-    Bernoulli(cb::BernoulliTs),
-    Gaussian(cb::GaussianTs),
-    Linear(cb::LinearTs),
-}
-
-impl AnyPolicy {
-    pub(crate) fn core(&self) -> &dyn Core {
-        match self {
-            AnyPolicy::Bernoulli(p) => p,
-            AnyPolicy::Gaussian(p) => p,
-            AnyPolicy::Linear(p) => p,
-        }
-    }
-
-    pub(crate) fn core_mut(&mut self) -> &mut dyn Core {
-        match self {
-            AnyPolicy::Bernoulli(p) => p,
-            AnyPolicy::Gaussian(p) => p,
-            AnyPolicy::Linear(p) => p,
-        }
-    }
-}
-
-/// `Core` for the context-free policies (the context arguments are empty).
-macro_rules! context_free_core {
-    ($ty:ty, $variant:ident) => {
-        impl Core for $ty {
-            fn names(&self) -> &[String] {
-                self.arm_names()
-            }
-            fn index(&self, name: &str) -> CoreResult<usize> {
-                self.arm_index(name)
-            }
-            fn active(&self) -> &[usize] {
-                self.active_arms()
-            }
-            fn choose(&mut self, _x: &[f64], e: Option<&[usize]>) -> CoreResult<usize> {
-                <$ty>::choose(self, e)
-            }
-            fn choose_k(
-                &mut self,
-                _x: &[f64],
-                k: usize,
-                e: Option<&[usize]>,
-            ) -> CoreResult<Vec<usize>> {
-                <$ty>::choose_k(self, k, e)
-            }
-            fn decide(&mut self, _x: &[f64], e: Option<&[usize]>) -> CoreResult<Decision> {
-                <$ty>::decide(self, e)
-            }
-            fn decide_k(
-                &mut self,
-                _x: &[f64],
-                k: usize,
-                e: Option<&[usize]>,
-            ) -> CoreResult<SlateDecision> {
-                <$ty>::decide_k(self, k, e)
-            }
-            fn reward(&mut self, id: u64, r: f64) -> CoreResult<usize> {
-                <$ty>::reward(self, id, r)
-            }
-            fn reward_slate(&mut self, id: u64, r: &[f64]) -> CoreResult<()> {
-                <$ty>::reward_slate(self, id, r)
-            }
-            fn update(&mut self, arm: usize, _x: &[f64], r: f64) -> CoreResult<()> {
-                <$ty>::update(self, arm, r)
-            }
-            fn update_batch(&mut self, arms: &[usize], _xs: &[f64], r: &[f64]) -> CoreResult<()> {
-                <$ty>::update_batch(self, arms, r)
-            }
-            fn summary(&self, _x: &[f64], level: f64) -> CoreResult<Vec<ArmSummary>> {
-                <$ty>::summary(self, level)
-            }
-            fn insight(
-                &self,
-                _x: &[f64],
-                e: Option<&[usize]>,
-                draws: usize,
-                seed: u64,
-            ) -> CoreResult<Insight> {
-                <$ty>::insight(self, e, draws, seed)
-            }
-            fn should_stop(
-                &self,
-                _x: &[f64],
-                rule: &StoppingRule,
-                draws: usize,
-                seed: u64,
-            ) -> CoreResult<StopDecision> {
-                <$ty>::should_stop(self, rule, draws, seed)
-            }
-            fn add_arm(&mut self, name: &str) -> CoreResult<usize> {
-                <$ty>::add_arm(self, name)
-            }
-            fn retire_arm(&mut self, arm: usize) -> CoreResult<()> {
-                <$ty>::retire_arm(self, arm)
-            }
-            fn to_any(&self) -> AnyPolicy {
-                AnyPolicy::$variant(self.clone())
-            }
-        }
-    };
-}
-
-context_free_core!(cb::BernoulliTs, Bernoulli);
-context_free_core!(cb::GaussianTs, Gaussian);
-
-impl Core for cb::LinearTs {
-    fn names(&self) -> &[String] {
-        self.arm_names()
-    }
-    fn index(&self, name: &str) -> CoreResult<usize> {
-        self.arm_index(name)
-    }
-    fn active(&self) -> &[usize] {
-        self.active_arms()
-    }
-    fn choose(&mut self, x: &[f64], e: Option<&[usize]>) -> CoreResult<usize> {
-        cb::LinearTs::choose(self, x, e)
-    }
-    fn choose_k(&mut self, x: &[f64], k: usize, e: Option<&[usize]>) -> CoreResult<Vec<usize>> {
-        cb::LinearTs::choose_k(self, x, k, e)
-    }
-    fn decide(&mut self, x: &[f64], e: Option<&[usize]>) -> CoreResult<Decision> {
-        cb::LinearTs::decide(self, x, e)
-    }
-    fn decide_k(&mut self, x: &[f64], k: usize, e: Option<&[usize]>) -> CoreResult<SlateDecision> {
-        cb::LinearTs::decide_k(self, x, k, e)
-    }
-    fn reward(&mut self, id: u64, r: f64) -> CoreResult<usize> {
-        cb::LinearTs::reward(self, id, r)
-    }
-    fn reward_slate(&mut self, id: u64, r: &[f64]) -> CoreResult<()> {
-        cb::LinearTs::reward_slate(self, id, r)
-    }
-    fn update(&mut self, arm: usize, x: &[f64], r: f64) -> CoreResult<()> {
-        cb::LinearTs::update(self, arm, x, r)
-    }
-    fn update_batch(&mut self, arms: &[usize], xs: &[f64], r: &[f64]) -> CoreResult<()> {
-        let (n, d) = (arms.len(), self.dim());
-        let view = ArrayView2::from_shape((n, d), xs).map_err(|_| Ki3Error::LengthMismatch {
-            arg: "contexts".into(),
-            got: xs.len(),
-            expected_arg: "arms × nFeatures".into(),
-            expected: n.saturating_mul(d),
-        })?;
-        cb::LinearTs::update_batch(self, arms, view, r)
-    }
-    fn summary(&self, x: &[f64], level: f64) -> CoreResult<Vec<ArmSummary>> {
-        cb::LinearTs::summary(self, x, level)
-    }
-    fn insight(
-        &self,
-        x: &[f64],
-        e: Option<&[usize]>,
-        draws: usize,
-        seed: u64,
-    ) -> CoreResult<Insight> {
-        cb::LinearTs::insight(self, x, e, draws, seed)
-    }
-    fn should_stop(
-        &self,
-        x: &[f64],
-        rule: &StoppingRule,
-        draws: usize,
-        seed: u64,
-    ) -> CoreResult<StopDecision> {
-        cb::LinearTs::should_stop(self, x, rule, draws, seed)
-    }
-    fn add_arm(&mut self, name: &str) -> CoreResult<usize> {
-        check_linear_size(self.n_arms().saturating_add(1), self.dim())?;
-        cb::LinearTs::add_arm(self, name)
-    }
-    fn retire_arm(&mut self, arm: usize) -> CoreResult<()> {
-        cb::LinearTs::retire_arm(self, arm)
-    }
-    fn to_any(&self) -> AnyPolicy {
-        AnyPolicy::Linear(self.clone())
-    }
-}
-
-/// The context of a call: context-free policies take none (an empty array is accepted), the
-/// linear policy needs one (the core checks its length and values).
-pub(crate) fn context_for<'x>(
-    core: &dyn Core,
-    arg: &str,
-    x: Option<&'x [f64]>,
-) -> CoreResult<&'x [f64]> {
-    let d = core.context_dim();
-    match (d, x) {
-        (0, None) => Ok(&[]),
-        (0, Some([])) => Ok(&[]),
-        (0, Some(x)) => Err(Ki3Error::param(
-            arg,
-            format!(
-                "this policy is context-free: pass no {arg} (got a Float64Array of length {})",
-                x.len()
-            ),
-        )),
-        (d, None) => Err(Ki3Error::param(
-            arg,
-            format!("required: LinearTS takes a Float64Array context of length nFeatures = {d}"),
-        )),
-        (_, Some(x)) => Ok(x),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1023,85 +761,46 @@ pub(crate) struct Serving<C> {
     text: Vec<u8>,
 }
 
-/// A class's state, shared (on the JS thread) with the handle of the JS fast path
-/// (`_fastHandle`, see `ki3.js`). A call that arrives while another call on the same policy has
-/// not returned (from a getter or callback that call invoked) gets an error instead of an
-/// aliased state.
-pub(crate) struct Shared<C> {
-    pub(crate) state: Rc<RefCell<Serving<C>>>,
-    /// Id of this policy's fast-path slot, once `_fastHandle` made one (released on drop).
-    pub(crate) fast_slot: Cell<Option<f64>>,
-}
-
-impl<C> Drop for Shared<C> {
-    fn drop(&mut self) {
-        if let Some(id) = self.fast_slot.get() {
-            crate::bandit_fast::release(id);
-        }
-    }
-}
-
-pub(crate) fn busy() -> Error {
-    Error::new(
-        Status::GenericFailure,
-        "the policy is in use by a call that has not returned (a re-entrant call from a getter \
-         or callback)",
-    )
-}
-
-impl<C: Core + 'static> Shared<C> {
-    pub(crate) fn new(inner: C) -> Self {
-        Shared {
-            state: Rc::new(RefCell::new(Serving::new(inner))),
-            fast_slot: Cell::new(None),
-        }
-    }
-
-    pub(crate) fn get(&self) -> Result<Ref<'_, Serving<C>>> {
-        self.state.try_borrow().map_err(|_| busy())
-    }
-
-    pub(crate) fn get_mut(&self) -> Result<RefMut<'_, Serving<C>>> {
-        self.state.try_borrow_mut().map_err(|_| busy())
-    }
-
-    /// The core policy, read-only.
-    pub(crate) fn core(&self) -> Result<Ref<'_, C>> {
-        Ok(Ref::map(self.get()?, |s| &s.inner))
-    }
-}
-
-/// Parsed `probBest` options (owned: they may go to the thread pool).
+/// Parsed `probBest` options (owned: they may go to the thread pool). `None`: the core default.
 pub(crate) struct InsightArgs {
     context: Vec<f64>,
     eligible: Option<Vec<usize>>,
-    draws: usize,
-    seed: u64,
+    draws: Option<usize>,
+    seed: Option<u64>,
 }
 
 /// Parsed `summary` options.
 pub(crate) struct SummaryArgs {
     context: Vec<f64>,
-    level: f64,
+    level: Option<f64>,
 }
 
 /// Parsed `shouldStop` options.
 pub(crate) struct StopArgs {
     context: Vec<f64>,
     rule: StoppingRule,
-    draws: usize,
-    seed: u64,
+    draws: Option<usize>,
+    seed: Option<u64>,
 }
 
-fn draws_of(draws: Option<f64>) -> CoreResult<usize> {
-    draws.map_or(Ok(DEFAULT_DRAWS), |d| whole_usize("draws", d))
+fn draws_of(draws: Option<f64>) -> CoreResult<Option<usize>> {
+    draws.map(|d| whole_usize("draws", d)).transpose()
 }
 
-fn seed_of(seed: Option<Integer>) -> CoreResult<u64> {
-    seed.map_or(Ok(0), |s| s.resolve("seed"))
+fn seed_of(seed: Option<Integer>) -> CoreResult<Option<u64>> {
+    seed.map(|s| s.resolve("seed")).transpose()
 }
 
-impl<C: Core + 'static> Serving<C> {
+/// The context check of the core, for arguments parsed before the core is called.
+fn context_for<'x, C: ServingPolicy>(
+    core: &C,
+    arg: &str,
+    x: Option<&'x [f64]>,
+) -> CoreResult<&'x [f64]> {
+    cb::context_for(core.context_dim(), arg, x)
+}
+
+impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
     pub(crate) fn new(inner: C) -> Self {
         Serving {
             inner,
@@ -1130,7 +829,7 @@ impl<C: Core + 'static> Serving<C> {
                     )));
                 }
             };
-            let arm = self.inner.index(name).map_err(|_| {
+            let arm = self.inner.arm_index(name).map_err(|_| {
                 to_napi(bad_value("eligible", row, format!("no arm named {name:?}")))
             })?;
             self.eligible.push(arm);
@@ -1144,18 +843,16 @@ impl<C: Core + 'static> Serving<C> {
         match read_str(e, raw, &mut self.text) {
             Ok(name) => self
                 .inner
-                .index(name)
+                .arm_index(name)
                 .map_err(|_| to_napi(Ki3Error::param(arg, format!("no arm named {name:?}")))),
             Err(Some(err)) => Err(err),
-            Err(None) if v.get_type()? == ValueType::Number => {
-                // SAFETY: a number handle of this call's scope, read on the JS thread.
-                let i = unsafe { f64::from_napi_value(e, raw) }?;
-                whole_usize(arg, i).napi()
-            }
-            Err(None) => Err(invalid(format!(
-                "{arg}: expected an arm name (string) or index (number), got {}",
-                what(e, raw)
-            ))),
+            Err(None) => match try_number(&v) {
+                Some(i) => whole_usize(arg, i).napi(),
+                None => Err(invalid(format!(
+                    "{arg}: expected an arm name (string) or index (number), got {}",
+                    what(e, raw)
+                ))),
+            },
         }
     }
 
@@ -1187,7 +884,7 @@ impl<C: Core + 'static> Serving<C> {
                             )));
                         }
                     };
-                    let arm = self.inner.index(name).map_err(|_| {
+                    let arm = self.inner.arm_index(name).map_err(|_| {
                         to_napi(bad_value(arg, row, format!("no arm named {name:?}")))
                     })?;
                     out.push(arm);
@@ -1201,39 +898,41 @@ impl<C: Core + 'static> Serving<C> {
         }
     }
 
-    pub(crate) fn choose(&mut self, env: &Env, options: Unknown) -> Result<Raw> {
-        let e = env.raw();
-        match options.get_type()? {
-            ValueType::Undefined | ValueType::Null => {
-                let x = context_for(&self.inner, "context", None).napi()?;
-                let arm = self.inner.choose(x, None).napi()?;
-                Ok(Raw(js_string(e, arm_name(self.inner.names(), arm)?)?))
-            }
-            _ => {
-                let o: ChooseOptions = convert_arg(env, options, "options")?;
-                let k = o.n.map_or(Ok(1), |n| whole_usize("n", n)).napi()?;
-                let has_eligible = self.read_eligible(o.eligible.as_ref())?;
-                let x = context_for(
-                    &self.inner,
-                    "context",
-                    o.context.as_ref().map(|c| c.as_slice()),
-                )
-                .napi()?;
-                let eligible = has_eligible.then_some(self.eligible.as_slice());
-                if k == 1 {
-                    let arm = self.inner.choose(x, eligible).napi()?;
-                    Ok(Raw(js_string(e, arm_name(self.inner.names(), arm)?)?))
-                } else {
-                    let arms = self.inner.choose_k(x, k, eligible).napi()?;
-                    Ok(Raw(js_names(e, self.inner.names(), &arms)?))
-                }
-            }
+    pub(crate) fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<&str, Vec<String>>> {
+        let Some(o) = options.0 else {
+            let arm = self.inner.choose(None, None).napi()?;
+            return Ok(Either::A(arm_name(self.inner.arm_names(), arm)?));
+        };
+        let k = o.n.map_or(Ok(1), |n| whole_usize("n", n)).napi()?;
+        let has_eligible = self.read_eligible(o.eligible.as_ref())?;
+        let x = context_for(
+            &self.inner,
+            "context",
+            o.context.as_ref().map(|c| c.as_slice()),
+        )
+        .napi()?;
+        let eligible = has_eligible.then_some(self.eligible.as_slice());
+        if k == 1 {
+            let arm = self.inner.choose(Some(x), eligible).napi()?;
+            Ok(Either::A(arm_name(self.inner.arm_names(), arm)?))
+        } else {
+            let arms = self.inner.choose_k(Some(x), k, eligible).napi()?;
+            Ok(Either::B(self.names(&arms)?))
         }
     }
 
-    pub(crate) fn decide(&mut self, env: &Env, options: Unknown) -> Result<BanditDecision> {
-        let o: Option<ChooseOptions> = convert_opt_arg(env, options, "options")?;
-        let (k, has_eligible, context) = match &o {
+    /// The name of arm `arm`.
+    fn name(&self, arm: usize) -> Result<String> {
+        arm_name(self.inner.arm_names(), arm).map(str::to_string)
+    }
+
+    /// The names of `arms`.
+    fn names(&self, arms: &[usize]) -> Result<Vec<String>> {
+        arms.iter().map(|&a| self.name(a)).collect()
+    }
+
+    pub(crate) fn decide(&mut self, options: ChooseArg<'_>) -> Result<BanditDecision> {
+        let (k, has_eligible, context) = match &options.0 {
             None => (1, false, None),
             Some(o) => (
                 o.n.map_or(Ok(1), |n| whole_usize("n", n)).napi()?,
@@ -1243,24 +942,19 @@ impl<C: Core + 'static> Serving<C> {
         };
         let x = context_for(&self.inner, "context", context).napi()?;
         let eligible = has_eligible.then_some(self.eligible.as_slice());
-        let names = |inner: &C, arms: &[usize]| -> Result<Vec<String>> {
-            arms.iter()
-                .map(|&a| arm_name(inner.names(), a).map(str::to_string))
-                .collect()
-        };
         if k == 1 {
-            let d = self.inner.decide(x, eligible).napi()?;
+            let d = self.inner.decide(Some(x), eligible).napi()?;
             Ok(BanditDecision {
                 id: id_to_js(d.id),
-                arm: Some(arm_name(self.inner.names(), d.arm)?.to_string()),
+                arm: Some(self.name(d.arm)?),
                 arms: None,
             })
         } else {
-            let d = self.inner.decide_k(x, k, eligible).napi()?;
+            let d = self.inner.decide_k(Some(x), k, eligible).napi()?;
             Ok(BanditDecision {
                 id: id_to_js(d.id),
                 arm: None,
-                arms: Some(names(&self.inner, &d.arms)?),
+                arms: Some(self.names(&d.arms)?),
             })
         }
     }
@@ -1279,13 +973,9 @@ impl<C: Core + 'static> Serving<C> {
 
     pub(crate) fn reward(&mut self, env: &Env, id: Unknown, value: Unknown) -> Result<()> {
         let id = decision_id(env, id)?;
-        match value.get_type()? {
-            ValueType::Number => {
-                // SAFETY: a number handle of this call's scope, read on the JS thread.
-                let r = unsafe { f64::from_napi_value(env.raw(), value.raw()) }?;
-                self.reward_value(id, r)
-            }
-            _ => {
+        match try_number(&value) {
+            Some(r) => self.reward_value(id, r),
+            None => {
                 let r = f64_array_arg(env, value, "value").map_err(|_| {
                     invalid(format!(
                         "value: expected a number (or a Float64Array for a slate), got {}",
@@ -1307,13 +997,9 @@ impl<C: Core + 'static> Serving<C> {
         let arm = self.arm_of(env, arm, "arm")?;
         let r = number_arg(env, reward, "reward")?;
         let context = opt_f64_array_arg(env, context, "context")?;
-        let x = context_for(
-            &self.inner,
-            "context",
-            context.as_ref().map(|c| c.as_slice()),
-        )
-        .napi()?;
-        self.inner.update(arm, x, r).napi()
+        self.inner
+            .update(arm, context.as_ref().map(|c| c.as_slice()), r)
+            .napi()
     }
 
     pub(crate) fn update_batch(
@@ -1326,14 +1012,12 @@ impl<C: Core + 'static> Serving<C> {
         let arms = self.arm_list(env, arms, "arms")?;
         let rewards = f64_array_arg(env, rewards, "rewards")?;
         let contexts = opt_f64_array_arg(env, contexts, "contexts")?;
-        let xs = context_for(
-            &self.inner,
-            "contexts",
-            contexts.as_ref().map(|c| c.as_slice()),
-        )
-        .napi()?;
         self.inner
-            .update_batch(&arms, xs, rewards.as_slice())
+            .update_batch(
+                &arms,
+                contexts.as_ref().map(|c| c.as_slice()),
+                rewards.as_slice(),
+            )
             .napi()
     }
 
@@ -1344,8 +1028,8 @@ impl<C: Core + 'static> Serving<C> {
             return Ok(InsightArgs {
                 context: Vec::new(),
                 eligible: None,
-                draws: DEFAULT_DRAWS,
-                seed: 0,
+                draws: None,
+                seed: None,
             });
         };
         let has_eligible = self.read_eligible(o.eligible.as_ref())?;
@@ -1372,7 +1056,7 @@ impl<C: Core + 'static> Serving<C> {
         let x = context_for(&self.inner, "context", context).napi()?;
         Ok(SummaryArgs {
             context: x.to_vec(),
-            level: level.unwrap_or(DEFAULT_LEVEL),
+            level,
         })
     }
 
@@ -1415,9 +1099,9 @@ impl<C: Core + 'static> Serving<C> {
     }
 
     pub(crate) fn active_names(&self) -> Vec<String> {
-        let names = self.inner.names();
+        let names = self.inner.arm_names();
         self.inner
-            .active()
+            .active_arms()
             .iter()
             .filter_map(|&a| names.get(a).cloned())
             .collect()
@@ -1432,9 +1116,9 @@ pub struct ProbBestOut {
     insight: Insight,
 }
 
-fn run_insight(core: &dyn Core, a: &InsightArgs) -> CoreResult<ProbBestOut> {
-    let insight = core.insight(&a.context, a.eligible.as_deref(), a.draws, a.seed)?;
-    let names = core.names();
+fn run_insight(core: &dyn ServingPolicy, a: &InsightArgs) -> CoreResult<ProbBestOut> {
+    let insight = core.insight(Some(&a.context), a.eligible.as_deref(), a.draws, a.seed)?;
+    let names = core.arm_names();
     let arms = insight
         .arms
         .iter()
@@ -1452,8 +1136,8 @@ pub(crate) fn prob_best_to_js(out: ProbBestOut) -> ProbBestResult {
     }
 }
 
-fn run_summary(core: &dyn Core, a: &SummaryArgs) -> CoreResult<Vec<ArmSummary>> {
-    core.summary(&a.context, a.level)
+fn run_summary(core: &dyn ServingPolicy, a: &SummaryArgs) -> CoreResult<Vec<ArmSummary>> {
+    core.summary(Some(&a.context), a.level)
 }
 
 pub(crate) fn summary_to_js(rows: Vec<ArmSummary>) -> BanditSummary {
@@ -1473,10 +1157,10 @@ pub struct StopOut {
     decision: StopDecision,
 }
 
-fn run_stop(core: &dyn Core, a: &StopArgs) -> CoreResult<StopOut> {
-    let decision = core.should_stop(&a.context, &a.rule, a.draws, a.seed)?;
+fn run_stop(core: &dyn ServingPolicy, a: &StopArgs) -> CoreResult<StopOut> {
+    let decision = core.should_stop(Some(&a.context), &a.rule, a.draws, a.seed)?;
     let best = core
-        .names()
+        .arm_names()
         .get(decision.best_arm)
         .cloned()
         .unwrap_or_default();
@@ -1504,7 +1188,7 @@ impl Task for ProbBestTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let (policy, args) = take_job(&mut self.job)?;
-        run_insight(policy.core(), &args).map_err(to_napi)
+        run_insight(policy.as_dyn(), &args).map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
@@ -1524,7 +1208,7 @@ impl Task for SummaryTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let (policy, args) = take_job(&mut self.job)?;
-        run_summary(policy.core(), &args).map_err(to_napi)
+        run_summary(policy.as_dyn(), &args).map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
@@ -1544,7 +1228,7 @@ impl Task for ShouldStopTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let (policy, args) = take_job(&mut self.job)?;
-        run_stop(policy.core(), &args).map_err(to_napi)
+        run_stop(policy.as_dyn(), &args).map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
@@ -1552,7 +1236,7 @@ impl Task for ShouldStopTask {
     }
 }
 
-impl<C: Core + 'static> Serving<C> {
+impl<C: ServingPolicy + Clone + Into<AnyPolicy>> Serving<C> {
     pub(crate) fn prob_best(&mut self, env: &Env, options: Unknown) -> Result<ProbBestResult> {
         let args = self.insight_args(env, options)?;
         run_insight(&self.inner, &args).map(prob_best_to_js).napi()
@@ -1561,7 +1245,7 @@ impl<C: Core + 'static> Serving<C> {
     pub(crate) fn prob_best_async(&mut self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .insight_args(env, options)
-            .map(|args| (self.inner.to_any(), args));
+            .map(|args| (self.inner.clone().into(), args));
         spawn(env, ProbBestTask { job: Some(job) })
     }
 
@@ -1573,7 +1257,7 @@ impl<C: Core + 'static> Serving<C> {
     pub(crate) fn summary_async(&self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .summary_args(env, options)
-            .map(|args| (self.inner.to_any(), args));
+            .map(|args| (self.inner.clone().into(), args));
         spawn(env, SummaryTask { job: Some(job) })
     }
 
@@ -1585,7 +1269,7 @@ impl<C: Core + 'static> Serving<C> {
     pub(crate) fn should_stop_async(&self, env: &Env, options: Unknown) -> Result<Raw> {
         let job = self
             .stop_args(env, options)
-            .map(|args| (self.inner.to_any(), args));
+            .map(|args| (self.inner.clone().into(), args));
         spawn(env, ShouldStopTask { job: Some(job) })
     }
 }
@@ -1604,8 +1288,8 @@ macro_rules! bandit_methods {
                 ts_args_type = "options?: ChooseOptions | undefined | null",
                 ts_return_type = "string | string[]"
             )]
-            pub fn choose(&mut self, env: Env, options: Unknown) -> Result<Raw> {
-                self.s.get_mut()?.choose(&env, options)
+            pub fn choose(&mut self, options: ChooseArg<'_>) -> Result<Either<&str, Vec<String>>> {
+                self.s.choose(options)
             }
 
             /// A tracked choice for delayed feedback: `{ id, arm }` (or `{ id, arms }` when
@@ -1614,8 +1298,8 @@ macro_rules! bandit_methods {
                 ts_args_type = "options?: ChooseOptions | undefined | null",
                 ts_return_type = "BanditDecision"
             )]
-            pub fn decide(&mut self, env: Env, options: Unknown) -> Result<BanditDecision> {
-                self.s.get_mut()?.decide(&env, options)
+            pub fn decide(&mut self, options: ChooseArg<'_>) -> Result<BanditDecision> {
+                self.s.decide(options)
             }
 
             /// The reward of decision `id`: a number, or a Float64Array of one reward per arm of
@@ -1623,7 +1307,7 @@ macro_rules! bandit_methods {
             /// or an invalid reward.
             #[napi(ts_args_type = "id: number | bigint, value: number | Float64Array")]
             pub fn reward(&mut self, env: Env, id: Unknown, value: Unknown) -> Result<()> {
-                self.s.get_mut()?.reward(&env, id, value)
+                self.s.reward(&env, id, value)
             }
 
             /// Learns one observed reward of `arm` (a name, or an index into `arms`). `LinearTS`
@@ -1638,7 +1322,7 @@ macro_rules! bandit_methods {
                 reward: Unknown,
                 context: Unknown,
             ) -> Result<()> {
-                self.s.get_mut()?.update(&env, arm, reward, context)
+                self.s.update(&env, arm, reward, context)
             }
 
             /// Learns `rewards[i]` of `arms[i]` in order (names, or indices into `arms` as a
@@ -1654,7 +1338,7 @@ macro_rules! bandit_methods {
                 rewards: Unknown,
                 contexts: Unknown,
             ) -> Result<()> {
-                self.s.get_mut()?.update_batch(&env, arms, rewards, contexts)
+                self.s.update_batch(&env, arms, rewards, contexts)
             }
 
             /// Monte Carlo probability that each candidate arm is best, and its expected loss.
@@ -1664,7 +1348,7 @@ macro_rules! bandit_methods {
                 ts_return_type = "ProbBestResult"
             )]
             pub fn prob_best(&mut self, env: Env, options: Unknown) -> Result<ProbBestResult> {
-                self.s.get_mut()?.prob_best(&env, options)
+                self.s.prob_best(&env, options)
             }
 
             /// `probBest` on the libuv thread pool (works on a copy of the state).
@@ -1673,7 +1357,7 @@ macro_rules! bandit_methods {
                 ts_return_type = "Promise<ProbBestResult>"
             )]
             pub fn prob_best_async(&mut self, env: Env, options: Unknown) -> Result<Raw> {
-                self.s.get_mut()?.prob_best_async(&env, options)
+                self.s.prob_best_async(&env, options)
             }
 
             /// Posterior mean and central credible interval of every arm, as columns.
@@ -1682,7 +1366,7 @@ macro_rules! bandit_methods {
                 ts_return_type = "BanditSummary"
             )]
             pub fn summary(&self, env: Env, options: Unknown) -> Result<BanditSummary> {
-                self.s.get_mut()?.summary(&env, options)
+                self.s.summary(&env, options)
             }
 
             /// `summary` on the libuv thread pool (works on a copy of the state).
@@ -1691,7 +1375,7 @@ macro_rules! bandit_methods {
                 ts_return_type = "Promise<BanditSummary>"
             )]
             pub fn summary_async(&self, env: Env, options: Unknown) -> Result<Raw> {
-                self.s.get_mut()?.summary_async(&env, options)
+                self.s.summary_async(&env, options)
             }
 
             /// The stopping rule over the active arms: stop when the best arm's `P(best)`
@@ -1701,7 +1385,7 @@ macro_rules! bandit_methods {
                 ts_return_type = "ShouldStopResult"
             )]
             pub fn should_stop(&self, env: Env, options: Unknown) -> Result<ShouldStopResult> {
-                self.s.get_mut()?.should_stop(&env, options)
+                self.s.should_stop(&env, options)
             }
 
             /// `shouldStop` on the libuv thread pool (works on a copy of the state).
@@ -1710,57 +1394,57 @@ macro_rules! bandit_methods {
                 ts_return_type = "Promise<ShouldStopResult>"
             )]
             pub fn should_stop_async(&self, env: Env, options: Unknown) -> Result<Raw> {
-                self.s.get_mut()?.should_stop_async(&env, options)
+                self.s.should_stop_async(&env, options)
             }
 
             /// Adds an arm (prior as posterior) and returns its index in `arms`.
             #[napi(ts_args_type = "name: string")]
             pub fn add_arm(&mut self, env: Env, name: Unknown) -> Result<u32> {
-                self.s.get_mut()?.add_arm(&env, name)
+                self.s.add_arm(&env, name)
             }
 
             /// Retires an arm (name or index): never chosen again; it keeps its index and
             /// statistics, and pending decisions on it can still be rewarded.
             #[napi(ts_args_type = "arm: string | number")]
             pub fn retire_arm(&mut self, env: Env, arm: Unknown) -> Result<()> {
-                self.s.get_mut()?.retire_arm(&env, arm)
+                self.s.retire_arm(&env, arm)
             }
 
             /// Every arm name, by index (retired arms included).
             #[napi(getter)]
             pub fn arms(&self) -> Result<Vec<String>> {
-                Ok(self.s.core()?.names().to_vec())
+                Ok(self.s.inner.arm_names().to_vec())
             }
 
             /// The names of the arms that can be chosen (not retired).
             #[napi(getter)]
             pub fn active_arms(&self) -> Result<Vec<String>> {
-                Ok(self.s.get()?.active_names())
+                Ok(self.s.active_names())
             }
 
             /// Number of rewards learnt so far.
             #[napi(getter)]
             pub fn n_updates(&self) -> Result<f64> {
-                Ok(self.s.core()?.n_updates() as f64)
+                Ok(self.s.inner.n_updates() as f64)
             }
 
             /// Number of decisions awaiting their reward (within the horizon).
             #[napi(getter)]
             pub fn pending_decisions(&self) -> Result<u32> {
-                Ok(u32::try_from(self.s.core()?.pending_decisions()).unwrap_or(u32::MAX))
+                Ok(u32::try_from(self.s.inner.pending_decisions()).unwrap_or(u32::MAX))
             }
 
             /// The id the next tracked decision will get.
             #[napi(getter, ts_return_type = "number | bigint")]
             pub fn next_decision_id(&self) -> Result<Either<f64, BigInt>> {
-                Ok(id_to_js(self.s.core()?.next_decision_id()))
+                Ok(id_to_js(self.s.inner.next_decision_id()))
             }
 
             /// The whole state as JSON (parameters, statistics, pending decisions, random
             /// generator): the same format in Python, Node and Rust.
             #[napi]
             pub fn to_json(&self) -> Result<String> {
-                self.s.core()?.to_json().napi()
+                self.s.inner.to_json().napi()
             }
 
             /// Loads a state saved by `toJson` here, in Python or in Rust; it continues the same
@@ -1770,7 +1454,7 @@ macro_rules! bandit_methods {
                 let json = string_arg(&env, json, "json")?;
                 let inner = <$core>::from_json(&json).napi()?;
                 Ok($class {
-                    s: Shared::new(inner),
+                    s: Serving::new(inner),
                 })
             }
 
@@ -1778,8 +1462,7 @@ macro_rules! bandit_methods {
             /// `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
             #[napi]
             pub fn merge(&mut self, base: &$class, other: &$class) -> Result<()> {
-                let (base, other) = (base.s.core()?, other.s.core()?);
-                self.s.get_mut()?.inner.merge(&base, &other).napi()
+                self.s.inner.merge(&base.s.inner, &other.s.inner).napi()
             }
         }
     };
@@ -1789,7 +1472,7 @@ macro_rules! bandit_methods {
 /// allowed) with a Beta prior per arm.
 #[napi(js_name = "BernoulliTS")]
 pub struct BernoulliTS {
-    pub(crate) s: Shared<cb::BernoulliTs>,
+    pub(crate) s: Serving<cb::BernoulliTs>,
 }
 
 #[napi]
@@ -1799,7 +1482,7 @@ impl BernoulliTS {
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let o: BernoulliTSOptions = convert_arg(&env, options, "options")?;
         Ok(BernoulliTS {
-            s: Shared::new(o.build().napi()?),
+            s: Serving::new(o.build().napi()?),
         })
     }
 }
@@ -1810,7 +1493,7 @@ bandit_methods!(BernoulliTS, cb::BernoulliTs);
 /// (Normal–Inverse-Gamma prior).
 #[napi(js_name = "GaussianTS")]
 pub struct GaussianTS {
-    pub(crate) s: Shared<cb::GaussianTs>,
+    pub(crate) s: Serving<cb::GaussianTs>,
 }
 
 #[napi]
@@ -1820,7 +1503,7 @@ impl GaussianTS {
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let o: GaussianTSOptions = convert_arg(&env, options, "options")?;
         Ok(GaussianTS {
-            s: Shared::new(o.build().napi()?),
+            s: Serving::new(o.build().napi()?),
         })
     }
 }
@@ -1832,7 +1515,7 @@ bandit_methods!(GaussianTS, cb::GaussianTs);
 /// (`Float64Array` of length `nFeatures`).
 #[napi(js_name = "LinearTS")]
 pub struct LinearTS {
-    pub(crate) s: Shared<cb::LinearTs>,
+    pub(crate) s: Serving<cb::LinearTs>,
 }
 
 #[napi]
@@ -1842,33 +1525,55 @@ impl LinearTS {
     pub fn new(env: Env, options: Unknown) -> Result<Self> {
         let o: LinearTSOptions = convert_arg(&env, options, "options")?;
         Ok(LinearTS {
-            s: Shared::new(o.build().napi()?),
+            s: Serving::new(o.build().napi()?),
         })
     }
 
     /// Length of the context vectors.
     #[napi(getter)]
     pub fn n_features(&self) -> Result<u32> {
-        Ok(u32::try_from(self.s.core()?.dim()).unwrap_or(u32::MAX))
+        Ok(u32::try_from(self.s.inner.dim()).unwrap_or(u32::MAX))
     }
 }
 
 bandit_methods!(LinearTS, cb::LinearTs);
 
 impl BernoulliTS {
-    pub(crate) fn core(&self) -> Result<Ref<'_, cb::BernoulliTs>> {
-        self.s.core()
+    pub(crate) fn core(&self) -> Result<&cb::BernoulliTs> {
+        Ok(&self.s.inner)
     }
 }
 
 impl GaussianTS {
-    pub(crate) fn core(&self) -> Result<Ref<'_, cb::GaussianTs>> {
-        self.s.core()
+    pub(crate) fn core(&self) -> Result<&cb::GaussianTs> {
+        Ok(&self.s.inner)
     }
 }
 
 impl LinearTS {
-    pub(crate) fn core(&self) -> Result<Ref<'_, cb::LinearTs>> {
-        self.s.core()
+    pub(crate) fn core(&self) -> Result<&cb::LinearTs> {
+        Ok(&self.s.inner)
     }
+}
+
+/// A core default as JS sees it: a number, a list of numbers, or null (unset).
+type DefaultValue = Option<Either<f64, Vec<f64>>>;
+
+/// The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+/// parameters in the core's snake_case, `new` for the constructor): what an option left out
+/// takes. Node never restates them; the tests compare what the classes do with this map.
+#[napi(ts_return_type = "Record<string, number | number[] | null>")]
+pub fn core_defaults() -> std::collections::HashMap<String, DefaultValue> {
+    use serde_json::Value;
+    let number = |v: &Value| v.as_f64();
+    cb::defaults()
+        .into_iter()
+        .map(|(key, value)| {
+            let js = match &value {
+                Value::Array(items) => Some(Either::B(items.iter().filter_map(number).collect())),
+                other => number(other).map(Either::A),
+            };
+            (key, js)
+        })
+        .collect()
 }

@@ -2,13 +2,13 @@
 //! copy of the policy (the object passed in is never changed).
 
 use ki3_core::Ki3Error;
-use ki3_core::bandit::{self as cb, BernoulliEnv, Drift};
+use ki3_core::bandit::{self as cb, AnyPolicy, BernoulliEnv, Drift};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ndarray::ArrayView2;
 
 use crate::bandit::{
-    AnyPolicy, BernoulliTS, BernoulliTSOptions, GaussianTS, Integer, LinearTS, Numbers, string_list,
+    BernoulliTS, BernoulliTSOptions, GaussianTS, Integer, LinearTS, Numbers, string_list,
 };
 use crate::columns::{Float64Column, Kind, classify};
 use crate::error::{IntoNapi, bad_value, to_napi};
@@ -210,9 +210,9 @@ pub struct SimulateOut {
 }
 
 fn run_simulate(mut policy: AnyPolicy, a: &SimulateArgs) -> CoreResult<SimulateOut> {
-    let sim = cb::simulate_bernoulli(policy.core_mut(), &a.env, a.steps, a.seed)?;
+    let sim = cb::simulate_bernoulli(policy.as_dyn_mut(), &a.env, a.steps, a.seed)?;
     Ok(SimulateOut {
-        arms: policy.core().names().to_vec(),
+        arms: policy.as_dyn().arm_names().to_vec(),
         sim,
     })
 }
@@ -291,14 +291,14 @@ struct ReplayArgs {
 fn replay_job(env: &Env, policy: Unknown, log: Unknown) -> Result<(AnyPolicy, ReplayArgs)> {
     let policy = policy_arg(env, policy)?;
     let log: ReplayLog = convert_arg(env, log, "log")?;
-    let core = policy.core();
+    let core = policy.as_dyn();
     let arms = match &log.arms {
         ArmColumn::Indices(idx) => idx.iter().map(|&i| i as usize).collect(),
         ArmColumn::Names(names) => names
             .iter()
             .enumerate()
             .map(|(row, n)| {
-                core.index(n)
+                core.arm_index(n)
                     .map_err(|_| to_napi(bad_value("arms", row, format!("no arm named {n:?}"))))
             })
             .collect::<Result<Vec<usize>>>()?,
@@ -333,7 +333,7 @@ fn replay_job(env: &Env, policy: Unknown, log: Unknown) -> Result<(AnyPolicy, Re
 }
 
 fn run_replay(mut policy: AnyPolicy, a: &ReplayArgs) -> CoreResult<cb::ReplayResult> {
-    let d = policy.core().context_dim();
+    let d = policy.as_dyn().context_dim();
     let n = a.arms.len();
     let view = match &a.contexts {
         None => None,
@@ -348,7 +348,7 @@ fn run_replay(mut policy: AnyPolicy, a: &ReplayArgs) -> CoreResult<cb::ReplayRes
             )
         }
     };
-    cb::replay(policy.core_mut(), &a.arms, &a.rewards, view)
+    cb::replay(policy.as_dyn_mut(), &a.arms, &a.rewards, view)
 }
 
 fn replay_to_js(r: cb::ReplayResult) -> ReplayResult {

@@ -20,7 +20,6 @@ use napi::bindgen_prelude::*;
 
 mod bandit;
 mod bandit_eval;
-mod bandit_fast;
 mod columns;
 mod data;
 mod error;

@@ -6,7 +6,7 @@ use ki3_core::persist::{self, Saved};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::bandit::{BernoulliTS, GaussianTS, LinearTS, Shared};
+use crate::bandit::{BernoulliTS, GaussianTS, LinearTS, Serving};
 use crate::error::to_napi;
 use crate::features::FeatureAggregator;
 use crate::string_arg;
@@ -23,9 +23,9 @@ pub fn load(
 ) -> Result<Either4<BernoulliTS, GaussianTS, LinearTS, FeatureAggregator>> {
     let json = string_arg(&env, json, "json")?;
     Ok(match persist::load(&json).map_err(to_napi)? {
-        Saved::BernoulliTs(x) => Either4::A(BernoulliTS { s: Shared::new(x) }),
-        Saved::GaussianTs(x) => Either4::B(GaussianTS { s: Shared::new(x) }),
-        Saved::LinearTs(x) => Either4::C(LinearTS { s: Shared::new(x) }),
+        Saved::BernoulliTs(x) => Either4::A(BernoulliTS { s: Serving::new(x) }),
+        Saved::GaussianTs(x) => Either4::B(GaussianTS { s: Serving::new(x) }),
+        Saved::LinearTs(x) => Either4::C(LinearTS { s: Serving::new(x) }),
         Saved::FeatureAggregator(x) => Either4::D(FeatureAggregator::from_core(x)),
         other => {
             return Err(to_napi(Ki3Error::corrupt(format!(

@@ -13,13 +13,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use ki3_core::Ki3Error;
 use ki3_core::bandit::{
     ArmCode, ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, Drift, Insight, LinearTs,
-    LinearTsParams, NigPrior, ReplayResult, RewardValue, StopDecision, StoppingRule, TsParams,
-    replay, simulate_bernoulli,
+    LinearTsParams, NigPrior, PolicyOptions, ReplayResult, RewardValue, ServingPolicy,
+    StopDecision, StoppingRule, TsParams, replay, simulate_bernoulli,
 };
 use numpy::ndarray::ArrayView2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::arm_names::PaddedNames;
 use crate::batch::{ArmColumn, ArmSink, BatchSink, RewardColumn, with_arms, with_columns};
@@ -46,15 +46,15 @@ fn quick<T: Send, R: Send>(py: Python<'_>, m: &Mutex<T>, f: impl FnOnce(&mut T) 
 /// released).
 const ATTACHED_ARMS: usize = 64;
 
-/// Runs a choice `f` on a context-free policy: like [`quick`] for up to [`ATTACHED_ARMS`] arms,
-/// detached beyond.
-fn sampled<M: ArmModel, R: Send>(
+/// Runs a serving call `f`: like [`quick`] on a context-free policy of up to
+/// [`ATTACHED_ARMS`] arms, detached otherwise (more arms, or the linear policy's matrix work).
+fn sampled<P: ServingPolicy, R: Send>(
     py: Python<'_>,
-    m: &Mutex<ContextFreeTs<M>>,
-    f: impl FnOnce(&mut ContextFreeTs<M>) -> R + Send,
+    m: &Mutex<P>,
+    f: impl FnOnce(&mut P) -> R + Send,
 ) -> R {
     match m.try_lock() {
-        Ok(mut g) if g.n_arms() <= ATTACHED_ARMS => f(&mut g),
+        Ok(mut g) if g.context_dim() == 0 && g.n_arms() <= ATTACHED_ARMS => f(&mut g),
         Ok(g) => {
             drop(g);
             detached(py, m, f)
@@ -109,9 +109,22 @@ impl ArmSink for LinearBatch<'_, '_> {
     }
 }
 
+/// The name of arm index `arm`.
+fn name_of(names: &[String], arm: usize) -> CoreResult<String> {
+    names
+        .get(arm)
+        .cloned()
+        .ok_or_else(|| Ki3Error::param("arm", format!("unknown arm {arm}")))
+}
+
 /// Names of arm indices.
-fn names_of(names: &[String], arms: &[usize]) -> Vec<String> {
-    arms.iter().map(|&a| names[a].clone()).collect()
+fn names_of(names: &[String], arms: &[usize]) -> CoreResult<Vec<String>> {
+    arms.iter().map(|&a| name_of(names, a)).collect()
+}
+
+/// The context of a call as the core takes it (`None`: not given).
+fn context_arg<'a>(context: Option<&'a PyReadonlyArray1<'_, f64>>) -> PyResult<Option<&'a [f64]>> {
+    context.map(|c| slice(c, "context")).transpose()
 }
 
 /// Indices of the eligible arm names.
@@ -138,22 +151,26 @@ type InsightOut<'py> = (
     Bound<'py, PyArray1<f64>>,
 );
 
-fn insight_out<'py>(py: Python<'py>, names: &[String], ins: Insight) -> InsightOut<'py> {
-    (
-        names_of(names, &ins.arms),
+fn insight_out<'py>(
+    py: Python<'py>,
+    names: &[String],
+    ins: Insight,
+) -> CoreResult<InsightOut<'py>> {
+    Ok((
+        names_of(names, &ins.arms)?,
         ins.prob_best.into_pyarray(py),
         ins.expected_loss.into_pyarray(py),
-    )
+    ))
 }
 
 /// `(stop, best_arm, prob_best, expected_loss)` of a stopping decision.
-fn stop_out(names: &[String], s: StopDecision) -> (bool, String, f64, f64) {
-    (
+fn stop_out(names: &[String], s: StopDecision) -> CoreResult<(bool, String, f64, f64)> {
+    Ok((
         s.stop,
-        names[s.best_arm].clone(),
+        name_of(names, s.best_arm)?,
         s.prob_best,
         s.expected_loss,
-    )
+    ))
 }
 
 /// Summary columns: names, n, mean, lower, upper, active.
@@ -192,16 +209,40 @@ fn replay_out(r: ReplayResult) -> ReplayOut {
 
 /// The core `Drift` from the Python arguments: `None`, `"switch"` (with `at`) or `"linear"`.
 fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Drift> {
-    match (kind, rates) {
-        (None, _) => Ok(Drift::None),
-        (Some("switch"), Some(rates)) => Ok(Drift::Switch { at, rates }),
-        (Some("linear"), Some(rates)) => Ok(Drift::Linear { rates }),
-        (Some("switch" | "linear"), None) => Err(invalid("drift", "the new rates are missing")),
-        (Some(other), _) => Err(invalid(
-            "drift",
-            format!("unknown drift {other:?}; use \"switch\" or \"linear\""),
-        )),
+    Drift::from_parts(kind, Some(at), rates).map_err(to_pyerr)
+}
+
+/// The core's defaults of the bandit classes, `"Class.method.param" → value` (`"new"` is the
+/// constructor): the Python layer's signatures read them from here.
+#[pyfunction]
+pub fn core_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    for (key, value) in ki3_core::bandit::defaults() {
+        out.set_item(key, json_to_py(py, &value)?)?;
     }
+    Ok(out)
+}
+
+/// A JSON number, list or null as a Python object.
+fn json_to_py<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into_pyobject(py)?.into_any(),
+            (None, Some(i)) => i.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        other => other.to_string().into_pyobject(py)?.into_any(),
+    })
 }
 
 /// Indices into `names` of a numpy fixed-width unicode column (`dtype "<U{w}"`, viewed as a
@@ -226,8 +267,15 @@ pub fn arm_indices<'py>(
 
 /// How the Python constructor's `prior` tuple maps to a model's prior.
 pub trait PriorArgs: ArmModel + Default {
-    /// Parameters with the prior given as a flat list of numbers.
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>>;
+    /// Parameters with the prior given as a flat list of numbers (`None`: the core default).
+    fn params(prior: Option<&[f64]>) -> CoreResult<TsParams<Self>> {
+        match prior {
+            None => Ok(TsParams::default()),
+            Some(p) => Self::given(p),
+        }
+    }
+    /// Parameters with a given prior.
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>>;
     /// The prior as a flat list of numbers.
     fn values(&self) -> Vec<f64>;
 }
@@ -244,7 +292,7 @@ fn prior_len(prior: &[f64], n: usize, names: &str) -> CoreResult<()> {
 }
 
 impl PriorArgs for BetaPrior {
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>> {
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>> {
         prior_len(prior, 2, "alpha, beta")?;
         Ok(TsParams::<BetaPrior>::default().prior(prior[0], prior[1]))
     }
@@ -255,7 +303,7 @@ impl PriorArgs for BetaPrior {
 }
 
 impl PriorArgs for NigPrior {
-    fn params(prior: &[f64]) -> CoreResult<TsParams<Self>> {
+    fn given(prior: &[f64]) -> CoreResult<TsParams<Self>> {
         prior_len(prior, 4, "mean, kappa, alpha, beta")?;
         Ok(TsParams::<NigPrior>::default().prior(prior[0], prior[1], prior[2], prior[3]))
     }
@@ -265,23 +313,13 @@ impl PriorArgs for NigPrior {
     }
 }
 
-/// Builds a context-free policy from the constructor arguments.
+/// Builds a context-free policy from the constructor arguments (`None`: the core default).
 fn build_context_free<M: PriorArgs>(
     arms: &[String],
-    prior: &[f64],
-    discount: f64,
-    top_two: Option<f64>,
-    seed: u64,
-    pending_horizon: u64,
+    prior: Option<&[f64]>,
+    options: PolicyOptions,
 ) -> CoreResult<ContextFreeTs<M>> {
-    let mut params = M::params(prior)?
-        .discount(discount)
-        .seed(seed)
-        .pending_horizon(pending_horizon);
-    if let Some(beta) = top_two {
-        params = params.top_two(beta);
-    }
-    params.build_named(arms)
+    M::params(prior)?.options(options).build_named(arms)
 }
 
 /// Defines a native bandit class `$ty` (Python name `$name`) over the core policy `$core`: the
@@ -312,6 +350,170 @@ macro_rules! bandit_class {
         impl $ty {
             $($own)*
 
+            /// One Thompson choice among the active arms or the `eligible` names (`context`:
+            /// LinearTS only, required there; the core checks it).
+            #[pyo3(signature = (context=None, eligible=None))]
+            fn choose(
+                &self,
+                py: Python<'_>,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+                eligible: Option<Vec<String>>,
+            ) -> PyResult<String> {
+                let x = context_arg(context.as_ref())?;
+                sampled(py, &self.inner, |ts| {
+                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                    let arm = ServingPolicy::choose(ts, x, e.as_deref())?;
+                    name_of(ts.arm_names(), arm)
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// A slate of `k` distinct arms, best sampled value first.
+            #[pyo3(signature = (k, context=None, eligible=None))]
+            fn choose_k(
+                &self,
+                py: Python<'_>,
+                k: usize,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+                eligible: Option<Vec<String>>,
+            ) -> PyResult<Vec<String>> {
+                let x = context_arg(context.as_ref())?;
+                sampled(py, &self.inner, |ts| {
+                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                    let arms = ServingPolicy::choose_k(ts, x, k, e.as_deref())?;
+                    names_of(ts.arm_names(), &arms)
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// A tracked decision: `(decision_id, arm)`.
+            #[pyo3(signature = (context=None, eligible=None))]
+            fn decide(
+                &self,
+                py: Python<'_>,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+                eligible: Option<Vec<String>>,
+            ) -> PyResult<(u64, String)> {
+                let x = context_arg(context.as_ref())?;
+                sampled(py, &self.inner, |ts| {
+                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                    let d = ServingPolicy::decide(ts, x, e.as_deref())?;
+                    Ok((d.id, name_of(ts.arm_names(), d.arm)?))
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// A tracked slate decision: `(decision_id, arms)`.
+            #[pyo3(signature = (k, context=None, eligible=None))]
+            fn decide_k(
+                &self,
+                py: Python<'_>,
+                k: usize,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+                eligible: Option<Vec<String>>,
+            ) -> PyResult<(u64, Vec<String>)> {
+                let x = context_arg(context.as_ref())?;
+                sampled(py, &self.inner, |ts| {
+                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                    let d = ServingPolicy::decide_k(ts, x, k, e.as_deref())?;
+                    Ok((d.id, names_of(ts.arm_names(), &d.arms)?))
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// The reward of a single-arm decision (LinearTS: its stored context is used).
+            fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
+                sampled(py, &self.inner, |ts| {
+                    ServingPolicy::reward(ts, decision_id, value).map(drop)
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// The rewards of a slate decision, one per position.
+            fn reward_slate(
+                &self,
+                py: Python<'_>,
+                decision_id: u64,
+                values: Vec<f64>,
+            ) -> PyResult<()> {
+                sampled(py, &self.inner, |ts| {
+                    ServingPolicy::reward_slate(ts, decision_id, &values)
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// Observes `reward` for the arm called `arm` (in `context`: LinearTS).
+            #[pyo3(signature = (arm, reward, context=None))]
+            fn update(
+                &self,
+                py: Python<'_>,
+                arm: &str,
+                reward: f64,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+            ) -> PyResult<()> {
+                let x = context_arg(context.as_ref())?;
+                sampled(py, &self.inner, |ts| {
+                    let a = ts.arm_index(arm)?;
+                    ServingPolicy::update(ts, a, x, reward)
+                })
+                .map_err(to_pyerr)
+            }
+
+            /// Posterior mean and central credible interval per arm (see `SummaryOut`;
+            /// LinearTS: of `xᵀθ` for `context`). `None`: the core's defaults.
+            #[pyo3(signature = (context=None, level=None))]
+            fn summary<'py>(
+                &self,
+                py: Python<'py>,
+                context: Option<PyReadonlyArray1<'py, f64>>,
+                level: Option<f64>,
+            ) -> PyResult<SummaryOut<'py>> {
+                let x = context_arg(context.as_ref())?;
+                let rows = detached(py, &self.inner, |ts| ServingPolicy::summary(ts, x, level))
+                    .map_err(to_pyerr)?;
+                Ok(summary_out(py, rows))
+            }
+
+            /// `(names, prob_best, expected_loss)` by `draws` joint posterior draws.
+            #[pyo3(signature = (context=None, eligible=None, draws=None, seed=None))]
+            fn insight<'py>(
+                &self,
+                py: Python<'py>,
+                context: Option<PyReadonlyArray1<'py, f64>>,
+                eligible: Option<Vec<String>>,
+                draws: Option<usize>,
+                seed: Option<u64>,
+            ) -> PyResult<InsightOut<'py>> {
+                let x = context_arg(context.as_ref())?;
+                let (names, ins) = detached(py, &self.inner, |ts| {
+                    let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
+                    let ins = ServingPolicy::insight(ts, x, e.as_deref(), draws, seed)?;
+                    Ok((ts.arm_names().to_vec(), ins))
+                })
+                .map_err(to_pyerr)?;
+                insight_out(py, &names, ins).map_err(to_pyerr)
+            }
+
+            /// `(stop, best_arm, prob_best, expected_loss)`.
+            #[pyo3(signature = (context=None, prob_best=None, expected_loss=None, draws=None, seed=None))]
+            fn should_stop(
+                &self,
+                py: Python<'_>,
+                context: Option<PyReadonlyArray1<'_, f64>>,
+                prob_best: Option<f64>,
+                expected_loss: Option<f64>,
+                draws: Option<usize>,
+                seed: Option<u64>,
+            ) -> PyResult<(bool, String, f64, f64)> {
+                let x = context_arg(context.as_ref())?;
+                let rule = stopping_rule(prob_best, expected_loss);
+                detached(py, &self.inner, |ts| {
+                    let s = ServingPolicy::should_stop(ts, x, &rule, draws, seed)?;
+                    stop_out(ts.arm_names(), s)
+                })
+                .map_err(to_pyerr)
+            }
+
             /// Adds an arm (prior posterior); returns its index.
             fn add_arm(&self, py: Python<'_>, name: &str) -> PyResult<usize> {
                 detached(py, &self.inner, |ts| ts.add_arm(name)).map_err(to_pyerr)
@@ -339,8 +541,11 @@ macro_rules! bandit_class {
 
             /// Names of the active arms.
             #[getter]
-            fn active_arms(&self, py: Python<'_>) -> Vec<String> {
-                quick(py, &self.inner, |ts| names_of(ts.arm_names(), ts.active_arms()))
+            fn active_arms(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+                quick(py, &self.inner, |ts| {
+                    names_of(ts.arm_names(), ServingPolicy::active_arms(ts))
+                })
+                .map_err(to_pyerr)
             }
 
             /// Discount factor.
@@ -423,109 +628,19 @@ macro_rules! context_free_class {
             concat!("Native state of `ki3.bandit.", $name, "` (arms addressed by name)."),
             {
                 #[new]
-                #[pyo3(signature = (arms, prior, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+                #[pyo3(signature = (arms, prior=None, discount=None, top_two=None, seed=None, pending_horizon=None))]
                 fn new(
                     arms: Vec<String>,
-                    prior: Vec<f64>,
-                    discount: f64,
+                    prior: Option<Vec<f64>>,
+                    discount: Option<f64>,
                     top_two: Option<f64>,
-                    seed: u64,
-                    pending_horizon: u64,
+                    seed: Option<u64>,
+                    pending_horizon: Option<u64>,
                 ) -> PyResult<Self> {
-                    build_context_free::<$model>(
-                        &arms,
-                        &prior,
-                        discount,
-                        top_two,
-                        seed,
-                        pending_horizon,
-                    )
-                    .map(Self::wrap)
-                    .map_err(to_pyerr)
-                }
-
-                /// One Thompson choice among the active arms or the `eligible` names.
-                #[pyo3(signature = (eligible=None))]
-                fn choose(&self, py: Python<'_>, eligible: Option<Vec<String>>) -> PyResult<String> {
-                    sampled(py, &self.inner, |ts| {
-                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                        let arm = ts.choose(e.as_deref())?;
-                        Ok(ts.arm_names()[arm].clone())
-                    })
-                    .map_err(to_pyerr)
-                }
-
-                /// A slate of `k` distinct arms, best sampled value first.
-                #[pyo3(signature = (k, eligible=None))]
-                fn choose_k(
-                    &self,
-                    py: Python<'_>,
-                    k: usize,
-                    eligible: Option<Vec<String>>,
-                ) -> PyResult<Vec<String>> {
-                    sampled(py, &self.inner, |ts| {
-                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                        let arms = ts.choose_k(k, e.as_deref())?;
-                        Ok(names_of(ts.arm_names(), &arms))
-                    })
-                    .map_err(to_pyerr)
-                }
-
-                /// A tracked decision: `(decision_id, arm)`.
-                #[pyo3(signature = (eligible=None))]
-                fn decide(
-                    &self,
-                    py: Python<'_>,
-                    eligible: Option<Vec<String>>,
-                ) -> PyResult<(u64, String)> {
-                    sampled(py, &self.inner, |ts| {
-                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                        let d = ts.decide(e.as_deref())?;
-                        Ok((d.id, ts.arm_names()[d.arm].clone()))
-                    })
-                    .map_err(to_pyerr)
-                }
-
-                /// A tracked slate decision: `(decision_id, arms)`.
-                #[pyo3(signature = (k, eligible=None))]
-                fn decide_k(
-                    &self,
-                    py: Python<'_>,
-                    k: usize,
-                    eligible: Option<Vec<String>>,
-                ) -> PyResult<(u64, Vec<String>)> {
-                    sampled(py, &self.inner, |ts| {
-                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                        let d = ts.decide_k(k, e.as_deref())?;
-                        Ok((d.id, names_of(ts.arm_names(), &d.arms)))
-                    })
-                    .map_err(to_pyerr)
-                }
-
-                /// The reward of a single-arm decision.
-                fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
-                    quick(py, &self.inner, |ts| ts.reward(decision_id, value).map(drop))
+                    PolicyOptions::from_parts(discount, top_two, None, seed, pending_horizon)
+                        .and_then(|o| build_context_free::<$model>(&arms, prior.as_deref(), o))
+                        .map(Self::wrap)
                         .map_err(to_pyerr)
-                }
-
-                /// The rewards of a slate decision, one per position.
-                fn reward_slate(
-                    &self,
-                    py: Python<'_>,
-                    decision_id: u64,
-                    values: Vec<f64>,
-                ) -> PyResult<()> {
-                    quick(py, &self.inner, |ts| ts.reward_slate(decision_id, &values))
-                        .map_err(to_pyerr)
-                }
-
-                /// Observes `reward` for the arm called `arm`.
-                fn update(&self, py: Python<'_>, arm: &str, reward: f64) -> PyResult<()> {
-                    quick(py, &self.inner, |ts| {
-                        let a = ts.arm_index(arm)?;
-                        ts.update(a, reward)
-                    })
-                    .map_err(to_pyerr)
                 }
 
                 /// Observes `rewards[i]` for the arm with index `arms[i]` (all or nothing).
@@ -536,48 +651,6 @@ macro_rules! context_free_class {
                     rewards: RewardColumn<'_>,
                 ) -> PyResult<()> {
                     with_columns(&arms, &rewards, ContextFreeBatch(py, &self.inner))
-                }
-
-                /// Posterior mean and credible interval per arm (see `SummaryOut`).
-                fn summary<'py>(&self, py: Python<'py>, level: f64) -> PyResult<SummaryOut<'py>> {
-                    let rows = detached(py, &self.inner, |ts| ts.summary(level)).map_err(to_pyerr)?;
-                    Ok(summary_out(py, rows))
-                }
-
-                /// `(names, prob_best, expected_loss)` by `draws` posterior draws.
-                #[pyo3(signature = (eligible=None, draws=10_000, seed=0))]
-                fn insight<'py>(
-                    &self,
-                    py: Python<'py>,
-                    eligible: Option<Vec<String>>,
-                    draws: usize,
-                    seed: u64,
-                ) -> PyResult<InsightOut<'py>> {
-                    let (names, ins) = detached(py, &self.inner, |ts| {
-                        let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                        let ins = ts.insight(e.as_deref(), draws, seed)?;
-                        Ok((ts.arm_names().to_vec(), ins))
-                    })
-                    .map_err(to_pyerr)?;
-                    Ok(insight_out(py, &names, ins))
-                }
-
-                /// `(stop, best_arm, prob_best, expected_loss)`.
-                #[pyo3(signature = (prob_best=None, expected_loss=None, draws=10_000, seed=0))]
-                fn should_stop(
-                    &self,
-                    py: Python<'_>,
-                    prob_best: Option<f64>,
-                    expected_loss: Option<f64>,
-                    draws: usize,
-                    seed: u64,
-                ) -> PyResult<(bool, String, f64, f64)> {
-                    let rule = stopping_rule(prob_best, expected_loss);
-                    detached(py, &self.inner, |ts| {
-                        let s = ts.should_stop(&rule, draws, seed)?;
-                        Ok(stop_out(ts.arm_names(), s))
-                    })
-                    .map_err(to_pyerr)
                 }
 
                 /// The prior as a tuple of numbers.
@@ -653,130 +726,30 @@ bandit_class!(
     "Native state of `ki3.bandit.LinearTS` (arms addressed by name, contexts as float64 arrays).",
     {
         #[new]
-        #[pyo3(signature = (arms, n_features, ridge=1.0, noise=1.0, discount=1.0, top_two=None, seed=0, pending_horizon=10_000))]
+        #[pyo3(signature = (arms, n_features, ridge=None, noise=None, discount=None, top_two=None, seed=None, pending_horizon=None))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             arms: Vec<String>,
             n_features: usize,
-            ridge: f64,
-            noise: f64,
-            discount: f64,
+            ridge: Option<f64>,
+            noise: Option<f64>,
+            discount: Option<f64>,
             top_two: Option<f64>,
-            seed: u64,
-            pending_horizon: u64,
+            seed: Option<u64>,
+            pending_horizon: Option<u64>,
         ) -> PyResult<Self> {
-            let mut params = LinearTsParams::default()
-                .ridge(ridge)
-                .noise(noise)
-                .discount(discount)
-                .seed(seed)
-                .pending_horizon(pending_horizon);
-            if let Some(beta) = top_two {
-                params = params.top_two(beta);
-            }
-            params
-                .build_named(&arms, n_features)
+            let d = LinearTsParams::default();
+            let ridge = ridge.unwrap_or(d.get_ridge());
+            let noise = noise.unwrap_or(d.get_noise());
+            PolicyOptions::from_parts(discount, top_two, None, seed, pending_horizon)
+                .and_then(|o| {
+                    d.ridge(ridge)
+                        .noise(noise)
+                        .options(o)
+                        .build_named(&arms, n_features)
+                })
                 .map(Self::wrap)
                 .map_err(to_pyerr)
-        }
-
-        /// One Thompson choice for `context`.
-        #[pyo3(signature = (context, eligible=None))]
-        fn choose(
-            &self,
-            py: Python<'_>,
-            context: PyReadonlyArray1<'_, f64>,
-            eligible: Option<Vec<String>>,
-        ) -> PyResult<String> {
-            let x = slice(&context, "context")?;
-            detached(py, &self.inner, |ts| {
-                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                let arm = ts.choose(x, e.as_deref())?;
-                Ok(ts.arm_names()[arm].clone())
-            })
-            .map_err(to_pyerr)
-        }
-
-        /// A slate of `k` distinct arms for `context`, best sampled value first.
-        #[pyo3(signature = (context, k, eligible=None))]
-        fn choose_k(
-            &self,
-            py: Python<'_>,
-            context: PyReadonlyArray1<'_, f64>,
-            k: usize,
-            eligible: Option<Vec<String>>,
-        ) -> PyResult<Vec<String>> {
-            let x = slice(&context, "context")?;
-            detached(py, &self.inner, |ts| {
-                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                let arms = ts.choose_k(x, k, e.as_deref())?;
-                Ok(names_of(ts.arm_names(), &arms))
-            })
-            .map_err(to_pyerr)
-        }
-
-        /// A tracked decision for `context`: `(decision_id, arm)`.
-        #[pyo3(signature = (context, eligible=None))]
-        fn decide(
-            &self,
-            py: Python<'_>,
-            context: PyReadonlyArray1<'_, f64>,
-            eligible: Option<Vec<String>>,
-        ) -> PyResult<(u64, String)> {
-            let x = slice(&context, "context")?;
-            detached(py, &self.inner, |ts| {
-                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                let d = ts.decide(x, e.as_deref())?;
-                Ok((d.id, ts.arm_names()[d.arm].clone()))
-            })
-            .map_err(to_pyerr)
-        }
-
-        /// A tracked slate decision for `context`: `(decision_id, arms)`.
-        #[pyo3(signature = (context, k, eligible=None))]
-        fn decide_k(
-            &self,
-            py: Python<'_>,
-            context: PyReadonlyArray1<'_, f64>,
-            k: usize,
-            eligible: Option<Vec<String>>,
-        ) -> PyResult<(u64, Vec<String>)> {
-            let x = slice(&context, "context")?;
-            detached(py, &self.inner, |ts| {
-                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                let d = ts.decide_k(x, k, e.as_deref())?;
-                Ok((d.id, names_of(ts.arm_names(), &d.arms)))
-            })
-            .map_err(to_pyerr)
-        }
-
-        /// The reward of a single-arm decision (its stored context is used).
-        fn reward(&self, py: Python<'_>, decision_id: u64, value: f64) -> PyResult<()> {
-            detached(py, &self.inner, |ts| {
-                ts.reward(decision_id, value).map(drop)
-            })
-            .map_err(to_pyerr)
-        }
-
-        /// The rewards of a slate decision, one per position.
-        fn reward_slate(&self, py: Python<'_>, decision_id: u64, values: Vec<f64>) -> PyResult<()> {
-            detached(py, &self.inner, |ts| ts.reward_slate(decision_id, &values)).map_err(to_pyerr)
-        }
-
-        /// Observes `reward` for the arm called `arm` in `context`.
-        fn update(
-            &self,
-            py: Python<'_>,
-            arm: &str,
-            context: PyReadonlyArray1<'_, f64>,
-            reward: f64,
-        ) -> PyResult<()> {
-            let x = slice(&context, "context")?;
-            detached(py, &self.inner, |ts| {
-                let a = ts.arm_index(arm)?;
-                ts.update(a, x, reward)
-            })
-            .map_err(to_pyerr)
         }
 
         /// Observes row `i` of `contexts` and `rewards[i]` for the arm with index `arms[i]`.
@@ -798,58 +771,6 @@ bandit_class!(
                     rewards,
                 },
             )
-        }
-
-        /// Posterior mean and credible interval of `xᵀθ` per arm for `context`.
-        fn summary<'py>(
-            &self,
-            py: Python<'py>,
-            context: PyReadonlyArray1<'py, f64>,
-            level: f64,
-        ) -> PyResult<SummaryOut<'py>> {
-            let x = slice(&context, "context")?;
-            let rows = detached(py, &self.inner, |ts| ts.summary(x, level)).map_err(to_pyerr)?;
-            Ok(summary_out(py, rows))
-        }
-
-        /// `(names, prob_best, expected_loss)` for `context`.
-        #[pyo3(signature = (context, eligible=None, draws=10_000, seed=0))]
-        fn insight<'py>(
-            &self,
-            py: Python<'py>,
-            context: PyReadonlyArray1<'py, f64>,
-            eligible: Option<Vec<String>>,
-            draws: usize,
-            seed: u64,
-        ) -> PyResult<InsightOut<'py>> {
-            let x = slice(&context, "context")?;
-            let (names, ins) = detached(py, &self.inner, |ts| {
-                let e = eligible_indices(eligible.as_deref(), |n| ts.arm_index(n))?;
-                let ins = ts.insight(x, e.as_deref(), draws, seed)?;
-                Ok((ts.arm_names().to_vec(), ins))
-            })
-            .map_err(to_pyerr)?;
-            Ok(insight_out(py, &names, ins))
-        }
-
-        /// `(stop, best_arm, prob_best, expected_loss)` for `context`.
-        #[pyo3(signature = (context, prob_best=None, expected_loss=None, draws=10_000, seed=0))]
-        fn should_stop(
-            &self,
-            py: Python<'_>,
-            context: PyReadonlyArray1<'_, f64>,
-            prob_best: Option<f64>,
-            expected_loss: Option<f64>,
-            draws: usize,
-            seed: u64,
-        ) -> PyResult<(bool, String, f64, f64)> {
-            let x = slice(&context, "context")?;
-            let rule = stopping_rule(prob_best, expected_loss);
-            detached(py, &self.inner, |ts| {
-                let s = ts.should_stop(x, &rule, draws, seed)?;
-                Ok(stop_out(ts.arm_names(), s))
-            })
-            .map_err(to_pyerr)
         }
 
         /// Posterior mean of the arm's coefficients.

@@ -32,6 +32,7 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bandit::arm_indices, m)?)?;
     m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
     m.add_function(wrap_pyfunction!(load::load, m)?)?;
+    m.add_function(wrap_pyfunction!(bandit::core_defaults, m)?)?;
     m.add_class::<features::PyFeatureAggregator>()?;
     m.add_class::<bandit::PyBernoulliTs>()?;
     m.add_class::<bandit::PyGaussianTs>()?;

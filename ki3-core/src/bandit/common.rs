@@ -20,6 +20,34 @@ pub const MAX_COUNTER: u64 = 1 << 62;
 /// Largest accepted pending-decision horizon (2^20 = 1,048,576 decisions).
 pub const MAX_PENDING_HORIZON: u64 = 1 << 20;
 
+/// Default pending-decision horizon (see [`PolicyOptions`]).
+pub const DEFAULT_PENDING_HORIZON: u64 = 10_000;
+
+/// Default bound on the top-two redraws (see [`PolicyOptions`]).
+pub const DEFAULT_TOP_TWO_MAX_RESAMPLES: u32 = 100;
+
+/// Largest accepted bound on the top-two redraws.
+pub const MAX_TOP_TWO_RESAMPLES: u32 = 1_000_000;
+
+/// Default credible level of `summary` (central interval).
+pub const DEFAULT_LEVEL: f64 = 0.9;
+
+/// Default number of joint posterior draws of `insight` / `prob_best` / `should_stop`.
+pub const DEFAULT_DRAWS: usize = 10_000;
+
+/// Default seed of the Monte Carlo draws of `insight` / `should_stop` (the policy's own stream
+/// is never touched).
+pub const DEFAULT_INSIGHT_SEED: u64 = 0;
+
+/// Default `prob_best` threshold of the stopping rule when a face offers one (Python's
+/// `should_stop()`).
+pub const DEFAULT_STOP_PROB_BEST: f64 = 0.95;
+
+/// Largest `arms × dim²` of a [`LinearTs`](super::LinearTs) (each arm holds about `2·dim²`
+/// floats, so this is about 4 GiB of state): beyond it an allocation failure would abort the
+/// process instead of returning an error.
+pub const MAX_LINEAR_CELLS: usize = 1 << 28;
+
 /// A posterior distribution of one arm's expected reward that can be sampled (one Thompson
 /// draw). Implemented by the policies' internal samplers.
 pub trait PosteriorDraw {
@@ -66,8 +94,8 @@ impl Default for PolicyOptions {
         PolicyOptions {
             discount: 1.0,
             top_two: None,
-            top_two_max_resamples: 100,
-            pending_horizon: 10_000,
+            top_two_max_resamples: DEFAULT_TOP_TWO_MAX_RESAMPLES,
+            pending_horizon: DEFAULT_PENDING_HORIZON,
             seed: 0,
         }
     }
@@ -93,11 +121,11 @@ impl PolicyOptions {
                 format!("must be in (0, 1], got {beta}"),
             ));
         }
-        if self.top_two_max_resamples == 0 || self.top_two_max_resamples > 1_000_000 {
+        if self.top_two_max_resamples == 0 || self.top_two_max_resamples > MAX_TOP_TWO_RESAMPLES {
             return Err(Ki3Error::param(
                 "top_two_max_resamples",
                 format!(
-                    "must be in [1, 1000000], got {}",
+                    "must be in [1, {MAX_TOP_TWO_RESAMPLES}], got {}",
                     self.top_two_max_resamples
                 ),
             ));
@@ -112,6 +140,32 @@ impl PolicyOptions {
             ));
         }
         Ok(())
+    }
+
+    /// The options from what a face was given: `None` takes the default, `top_two` is the
+    /// probability β (`None`: off), and the result is checked. The one place where the faces'
+    /// policy options become core options.
+    pub fn from_parts(
+        discount: Option<f64>,
+        top_two: Option<f64>,
+        top_two_max_resamples: Option<u64>,
+        seed: Option<u64>,
+        pending_horizon: Option<u64>,
+    ) -> Result<Self> {
+        let d = PolicyOptions::default();
+        let resamples = match top_two_max_resamples {
+            None => d.top_two_max_resamples,
+            Some(m) => u32::try_from(m).unwrap_or(u32::MAX),
+        };
+        let o = PolicyOptions {
+            discount: discount.unwrap_or(d.discount),
+            top_two,
+            top_two_max_resamples: resamples,
+            pending_horizon: pending_horizon.unwrap_or(d.pending_horizon),
+            seed: seed.unwrap_or(d.seed),
+        };
+        o.check()?;
+        Ok(o)
     }
 
     pub(crate) fn top_two_spec(&self) -> Option<(f64, u32)> {
@@ -135,13 +189,15 @@ macro_rules! option_setters {
             self
         }
 
-        /// Bound on the top-two redraws (default 100).
+        /// Bound on the top-two redraws (default
+        /// [`DEFAULT_TOP_TWO_MAX_RESAMPLES`](crate::bandit::DEFAULT_TOP_TWO_MAX_RESAMPLES)).
         pub fn top_two_max_resamples(mut self, n: u32) -> Self {
             self.options.top_two_max_resamples = n;
             self
         }
 
-        /// Number of later decisions after which a pending decision expires (default 10,000).
+        /// Number of later decisions after which a pending decision expires (default
+        /// [`DEFAULT_PENDING_HORIZON`](crate::bandit::DEFAULT_PENDING_HORIZON)).
         pub fn pending_horizon(mut self, horizon: u64) -> Self {
             self.options.pending_horizon = horizon;
             self
@@ -360,4 +416,107 @@ pub trait Policy {
     fn select(&mut self, context: &[f64]) -> Result<usize>;
     /// Learns from the reward of `arm` played in `context`.
     fn learn(&mut self, arm: usize, context: &[f64], reward: f64) -> Result<()>;
+}
+
+/// The context of a call, checked once for every face: a context-free policy (`dim == 0`) takes
+/// none (an empty one is accepted), a contextual one requires one (its length and values are
+/// checked by the policy). `arg` names the argument in the error.
+pub fn context_for<'x>(dim: usize, arg: &str, context: Option<&'x [f64]>) -> Result<&'x [f64]> {
+    match (dim, context) {
+        (0, None) | (0, Some([])) => Ok(&[]),
+        (0, Some(x)) => Err(Ki3Error::param(
+            arg,
+            format!(
+                "this policy is context-free: pass no {arg} (got one of length {})",
+                x.len()
+            ),
+        )),
+        (d, None) => Err(Ki3Error::param(
+            arg,
+            format!("required: LinearTS takes a context of length n_features / nFeatures = {d}"),
+        )),
+        (_, Some(x)) => Ok(x),
+    }
+}
+
+/// Everything a face (Python, Node, a Rust service) needs from a bandit policy, for the three
+/// policies alike and through [`AnyPolicy`](super::AnyPolicy). Contexts are `None` for the
+/// context-free policies and required by the contextual one (checked by [`context_for`]);
+/// `None` for a tuning argument (level, draws, seed) takes the core default
+/// ([`DEFAULT_LEVEL`], [`DEFAULT_DRAWS`], [`DEFAULT_INSIGHT_SEED`]).
+pub trait ServingPolicy: Policy + Send + Sync {
+    /// The kind saved in the JSON envelope (`"BernoulliTs"`, `"GaussianTs"`, `"LinearTs"`).
+    fn kind(&self) -> &'static str;
+    /// Every arm name, by index (retired arms included).
+    fn arm_names(&self) -> &[String];
+    /// The index of the arm called `name`.
+    fn arm_index(&self, name: &str) -> Result<usize>;
+    /// The active (not retired) arms, increasing.
+    fn active_arms(&self) -> &[usize];
+    /// The options the policy was built with.
+    fn options(&self) -> &PolicyOptions;
+    /// Number of updates learnt so far.
+    fn n_updates(&self) -> u64;
+    /// Number of decisions awaiting their reward.
+    fn pending_decisions(&self) -> usize;
+    /// The id the next tracked decision will get.
+    fn next_decision_id(&self) -> u64;
+    /// One Thompson choice among the active arms or `eligible`.
+    fn choose(&mut self, context: Option<&[f64]>, eligible: Option<&[usize]>) -> Result<usize>;
+    /// A slate of `k` distinct arms, best sampled value first.
+    fn choose_k(
+        &mut self,
+        context: Option<&[f64]>,
+        k: usize,
+        eligible: Option<&[usize]>,
+    ) -> Result<Vec<usize>>;
+    /// A tracked single-arm decision.
+    fn decide(&mut self, context: Option<&[f64]>, eligible: Option<&[usize]>) -> Result<Decision>;
+    /// A tracked slate decision.
+    fn decide_k(
+        &mut self,
+        context: Option<&[f64]>,
+        k: usize,
+        eligible: Option<&[usize]>,
+    ) -> Result<SlateDecision>;
+    /// The reward of single-arm decision `id`; returns its arm.
+    fn reward(&mut self, id: u64, reward: f64) -> Result<usize>;
+    /// The rewards of slate decision `id`, one per position.
+    fn reward_slate(&mut self, id: u64, rewards: &[f64]) -> Result<()>;
+    /// Learns one reward of `arm` (played in `context` for the contextual policy).
+    fn update(&mut self, arm: usize, context: Option<&[f64]>, reward: f64) -> Result<()>;
+    /// Learns `rewards[i]` of `arms[i]` in order, all or nothing; `contexts` is row-major
+    /// `arms.len() × context_dim()` for the contextual policy.
+    fn update_batch(
+        &mut self,
+        arms: &[usize],
+        contexts: Option<&[f64]>,
+        rewards: &[f64],
+    ) -> Result<()>;
+    /// Posterior mean and central credible interval of every arm at `level`.
+    fn summary(&self, context: Option<&[f64]>, level: Option<f64>) -> Result<Vec<ArmSummary>>;
+    /// Monte Carlo probability of being best and expected loss of the candidate arms.
+    fn insight(
+        &self,
+        context: Option<&[f64]>,
+        eligible: Option<&[usize]>,
+        draws: Option<usize>,
+        seed: Option<u64>,
+    ) -> Result<Insight>;
+    /// The stopping rule over the active arms.
+    fn should_stop(
+        &self,
+        context: Option<&[f64]>,
+        rule: &StoppingRule,
+        draws: Option<usize>,
+        seed: Option<u64>,
+    ) -> Result<StopDecision>;
+    /// Adds an arm (prior as posterior); returns its index.
+    fn add_arm(&mut self, name: &str) -> Result<usize>;
+    /// Retires an arm (idempotent).
+    fn retire_arm(&mut self, arm: usize) -> Result<()>;
+    /// The whole state as ki3 JSON.
+    fn to_json(&self) -> Result<String>;
+    /// An owned copy (for work off the caller's thread, or the evaluators).
+    fn to_any(&self) -> super::AnyPolicy;
 }

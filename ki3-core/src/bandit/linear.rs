@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::ArmCode;
 use super::common::{
-    ArmSummary, BanditRng, Choice, Decision, Insight, Policy, PolicyOptions, SlateDecision,
-    StopDecision, StoppingRule, option_setters,
+    ArmSummary, BanditRng, Choice, Decision, Insight, MAX_LINEAR_CELLS, Policy, PolicyOptions,
+    SlateDecision, StopDecision, StoppingRule, option_setters,
 };
 use super::engine::{
     Arms, Pending, PendingRecord, Stamps, check_batch_lengths, check_counter, check_k, check_level,
@@ -108,6 +108,21 @@ impl LinearTsParams {
         let n = names.len();
         LinearTs::with_arms(self.clone(), Arms::new(names, vec![true; n])?, dim)
     }
+}
+
+/// Refuses `arms × dim²` above [`MAX_LINEAR_CELLS`] (the state would not fit in memory).
+fn check_cells(arms: usize, dim: usize) -> Result<()> {
+    let cells = arms.saturating_mul(dim.saturating_mul(dim));
+    if cells > MAX_LINEAR_CELLS {
+        return Err(Ki3Error::param(
+            "dim",
+            format!(
+                "{arms} arms × dim² ({dim}²) = {cells} matrix entries is above the limit of \
+                 2^28 (about 4 GiB of state); use fewer arms or features"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_dim(dim: usize) -> Result<()> {
@@ -325,6 +340,7 @@ fn check_reward(reward: f64, row: usize) -> Result<()> {
 impl LinearTs {
     fn with_arms(params: LinearTsParams, arms: Arms, dim: usize) -> Result<Self> {
         check_dim(dim)?;
+        check_cells(arms.len(), dim)?;
         let models = (0..arms.len())
             .map(|_| LinArm::prior(dim, params.ridge, 0))
             .collect();
@@ -379,6 +395,7 @@ impl LinearTs {
 
     /// Adds an arm with the prior as posterior; returns its index.
     pub fn add_arm(&mut self, name: &str) -> Result<usize> {
+        check_cells(self.arms.len().saturating_add(1), self.dim)?;
         let i = self.arms.add(name)?;
         self.models
             .push(LinArm::prior(self.dim, self.params.ridge, self.clock));

@@ -43,11 +43,15 @@ mod engine;
 mod eval;
 mod linear;
 mod models;
+mod serving;
 
 pub use columns::{ArmCode, RewardValue};
 pub use common::{
-    ArmSummary, BanditRng, Choice, Decision, Insight, MAX_ARMS, MAX_COUNTER, MAX_PENDING_HORIZON,
-    Policy, PolicyOptions, PosteriorDraw, SlateDecision, StopDecision, StoppingRule,
+    ArmSummary, BanditRng, Choice, DEFAULT_DRAWS, DEFAULT_INSIGHT_SEED, DEFAULT_LEVEL,
+    DEFAULT_PENDING_HORIZON, DEFAULT_STOP_PROB_BEST, DEFAULT_TOP_TWO_MAX_RESAMPLES, Decision,
+    Insight, MAX_ARMS, MAX_COUNTER, MAX_LINEAR_CELLS, MAX_PENDING_HORIZON, MAX_TOP_TWO_RESAMPLES,
+    Policy, PolicyOptions, PosteriorDraw, ServingPolicy, SlateDecision, StopDecision, StoppingRule,
+    context_for,
 };
 pub use context_free::{
     BernoulliTs, BernoulliTsParams, ContextFreeTs, GaussianTs, GaussianTsParams, TsParams,
@@ -60,3 +64,4 @@ pub use models::{
     ArmModel, BetaPosterior, BetaPrior, BetaSampler, BetaStats, NigPosterior, NigPrior, NigSampler,
     NormalSampler, NormalStats,
 };
+pub use serving::{AnyPolicy, defaults};

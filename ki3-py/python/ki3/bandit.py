@@ -52,8 +52,22 @@ __all__ = [
     "simulate",
 ]
 
+#: The core's defaults, ``"Class.method.param" -> value`` (``"new"`` is the constructor): every
+#: default below is read from here, none is restated.
+_CORE_DEFAULTS: dict[str, Any] = dict(_ki3.core_defaults())
+
+
+def _default(key: str, cls: str = "BernoulliTS") -> Any:
+    """The core default ``cls.key`` (lists become tuples, so signatures show immutable values)."""
+    value = _CORE_DEFAULTS[f"{cls}.{key}"]
+    return tuple(value) if isinstance(value, list) else value
+
+
+_BERNOULLI_PRIOR: tuple[float, float] = _default("new.prior", "BernoulliTS")
+_GAUSSIAN_PRIOR: tuple[float, float, float, float] = _default("new.prior", "GaussianTS")
+
 #: Seed used when ``seed=None``.
-DEFAULT_SEED = 0
+DEFAULT_SEED: int = _default("new.seed")
 _U64_MAX = 2**64 - 1
 
 
@@ -74,8 +88,9 @@ def _uint(value: Any, name: str, low: int = 0, high: int = _U64_MAX) -> int:
     return int(value)
 
 
-def _seed(seed: Any) -> int:
-    return DEFAULT_SEED if seed is None else _uint(seed, "seed")
+def _seed(seed: Any) -> int | None:
+    """``None`` (the core default, :data:`DEFAULT_SEED`) or a checked seed."""
+    return None if seed is None else _uint(seed, "seed")
 
 
 def _real(value: Any, name: str) -> float:
@@ -88,11 +103,11 @@ def _real(value: Any, name: str) -> float:
 
 
 def _top_two(value: Any) -> float | None:
-    """``False``/``None``: off; ``True``: β = 0.5; a number: β."""
+    """``False``/``None``: off; ``True``: the core's β (0.5); a number: β."""
     if value is None or value is False:
         return None
     if value is True:
-        return 0.5
+        return float(_default("top_two.beta"))
     return _real(value, "top_two")
 
 
@@ -396,8 +411,19 @@ class _Bandit:
         obj._native = native
         return obj
 
+    @staticmethod
+    def _context(context: Any) -> np.ndarray | None:
+        """The context of a single call as the core takes it; whether the policy wants one is
+        checked by the core (once, for Python and Node)."""
+        if context is None:
+            return None
+        if context.__class__ is np.ndarray and context.dtype == np.float64 and \
+                context.ndim == 1 and context.flags.c_contiguous:
+            return context
+        return _vector(context, "context")
+
     def _ctx(self, context: Any) -> Any:
-        """The context argument for the native call (checked for context-free policies)."""
+        """The ``contexts`` of a batch of a context-free policy (none allowed)."""
         if context is not None:
             raise InvalidInputError(
                 f"context: {type(self).__name__} is context-free; use LinearTS for contexts"
@@ -492,12 +518,9 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             return self._native.choose(None)
         n = _count(n)
-        x = self._ctx(context)
+        x = self._context(context)
         e = _eligible(eligible)
-        native = self._native
-        if x is None:
-            return native.choose(e) if n == 1 else native.choose_k(n, e)
-        return native.choose(x, e) if n == 1 else native.choose_k(x, n, e)
+        return self._native.choose(x, e) if n == 1 else self._native.choose_k(n, x, e)
 
     def decide(self, n: int = 1, eligible: Any = None, context: Any = None) -> tuple[int, Any]:
         """Chooses like :meth:`choose` and tracks the decision for a later :meth:`reward`.
@@ -511,12 +534,9 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             return self._native.decide(None)
         n = _count(n)
-        x = self._ctx(context)
+        x = self._context(context)
         e = _eligible(eligible)
-        native = self._native
-        if x is None:
-            return native.decide(e) if n == 1 else native.decide_k(n, e)
-        return native.decide(x, e) if n == 1 else native.decide_k(x, n, e)
+        return self._native.decide(x, e) if n == 1 else self._native.decide_k(n, x, e)
 
     def reward(self, decision_id: int, value: Any) -> None:
         """The reward of a tracked decision.
@@ -554,11 +574,7 @@ class _Bandit:
         if plain and not self._contextual:  # the serving hot path: nothing to convert
             self._native.update(arm, reward)
             return self
-        x = self._ctx(context)
-        if x is None:
-            self._native.update(_arm(arm), _real(reward, "reward"))
-        else:
-            self._native.update(_arm(arm), x, _real(reward, "reward"))
+        self._native.update(_arm(arm), _real(reward, "reward"), self._context(context))
         return self
 
     def update_batch(self, arms: Any, rewards: Any, contexts: Any = None) -> Self:
@@ -595,7 +611,7 @@ class _Bandit:
 
     # --- insight -----------------------------------------------------------------------------
 
-    def summary(self, level: float = 0.9, context: Any = None) -> Any:
+    def summary(self, level: float = _default("summary.level"), context: Any = None) -> Any:
         """Posterior mean and central credible interval of every arm's expected reward.
 
         Parameters
@@ -612,14 +628,17 @@ class _Bandit:
             ``lower``, ``upper``, ``active``.
         """
         lvl = _real(level, "level")
-        x = self._ctx(context)
-        out = self._native.summary(lvl) if x is None else self._native.summary(x, lvl)
+        out = self._native.summary(self._context(context), lvl)
         names, n, mean, lower, upper, active = out
         return _frame(names, {"n": n, "mean": mean, "lower": lower, "upper": upper,
                               "active": active})
 
     def insight(
-        self, draws: int = 10_000, seed: int = 0, context: Any = None, eligible: Any = None
+        self,
+        draws: int = _default("insight.draws"),
+        seed: int = _default("insight.seed"),
+        context: Any = None,
+        eligible: Any = None,
     ) -> Any:
         """Probability of being best and expected loss of each arm, by Monte Carlo.
 
@@ -641,16 +660,16 @@ class _Bandit:
             (``E[max_j theta_j - theta_arm]``).
         """
         d, s = _uint(draws, "draws", 1), _uint(seed, "seed")
-        x = self._ctx(context)
         e = _eligible(eligible)
-        if x is None:
-            names, prob, loss = self._native.insight(e, d, s)
-        else:
-            names, prob, loss = self._native.insight(x, e, d, s)
+        names, prob, loss = self._native.insight(self._context(context), e, d, s)
         return _frame(names, {"prob_best": prob, "expected_loss": loss})
 
     def prob_best(
-        self, draws: int = 10_000, seed: int = 0, context: Any = None, eligible: Any = None
+        self,
+        draws: int = _default("prob_best.draws"),
+        seed: int = _default("prob_best.seed"),
+        context: Any = None,
+        eligible: Any = None,
     ) -> Any:
         """Posterior probability that each arm is best (see :meth:`insight`).
 
@@ -663,10 +682,10 @@ class _Bandit:
 
     def should_stop(
         self,
-        prob_best: float | None = 0.95,
-        expected_loss: float | None = None,
-        draws: int = 10_000,
-        seed: int = 0,
+        prob_best: float | None = _default("should_stop.prob_best"),
+        expected_loss: float | None = _default("should_stop.expected_loss"),
+        draws: int = _default("should_stop.draws"),
+        seed: int = _default("should_stop.seed"),
         context: Any = None,
     ) -> StopDecision:
         """Whether the experiment can stop: the best arm's probability of being best is above
@@ -680,11 +699,7 @@ class _Bandit:
         p = None if prob_best is None else _real(prob_best, "prob_best")
         loss = None if expected_loss is None else _real(expected_loss, "expected_loss")
         d, s = _uint(draws, "draws", 1), _uint(seed, "seed")
-        x = self._ctx(context)
-        if x is None:
-            out = self._native.should_stop(p, loss, d, s)
-        else:
-            out = self._native.should_stop(x, p, loss, d, s)
+        out = self._native.should_stop(self._context(context), p, loss, d, s)
         stop, best, pb, el = out
         return StopDecision(bool(stop), str(best), float(pb), float(el))
 
@@ -795,11 +810,11 @@ class BernoulliTS(_Bandit):
     def __init__(
         self,
         arms: Any,
-        prior: Any = (1.0, 1.0),
-        discount: float = 1.0,
+        prior: Any = _BERNOULLI_PRIOR,
+        discount: float = _default("new.discount", "BernoulliTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "BernoulliTS"),
     ) -> None:
         self._native = _ki3.BernoulliTS(
             _names(arms), [_real(p, "prior") for p in _tuple(prior, 2)],
@@ -840,11 +855,11 @@ class GaussianTS(_Bandit):
     def __init__(
         self,
         arms: Any,
-        prior: Any = (0.0, 1.0, 1.0, 1.0),
-        discount: float = 1.0,
+        prior: Any = _GAUSSIAN_PRIOR,
+        discount: float = _default("new.discount", "GaussianTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "GaussianTS"),
     ) -> None:
         self._native = _ki3.GaussianTS(
             _names(arms), [_real(p, "prior") for p in _tuple(prior, 4)],
@@ -892,28 +907,18 @@ class LinearTS(_Bandit):
         self,
         arms: Any,
         n_features: int,
-        ridge: float = 1.0,
-        noise: float = 1.0,
-        discount: float = 1.0,
+        ridge: float = _default("new.ridge", "LinearTS"),
+        noise: float = _default("new.noise", "LinearTS"),
+        discount: float = _default("new.discount", "LinearTS"),
         top_two: Any = False,
         seed: int | None = None,
-        pending_horizon: int = 10_000,
+        pending_horizon: int = _default("new.pending_horizon", "LinearTS"),
     ) -> None:
         self._native = _ki3.LinearTS(
             _names(arms), _uint(n_features, "n_features"), _real(ridge, "ridge"),
             _real(noise, "noise"), _real(discount, "discount"), _top_two(top_two), _seed(seed),
             _uint(pending_horizon, "pending_horizon", 1),
         )
-
-    def _ctx(self, context: Any) -> Any:
-        if context is None:
-            raise InvalidInputError(
-                f"context: LinearTS needs a context of {self.n_features} numbers"
-            )
-        if context.__class__ is np.ndarray and context.dtype == np.float64 and \
-                context.ndim == 1 and context.flags.c_contiguous:
-            return context
-        return _vector(context, "context")
 
     @property
     def n_features(self) -> int:
