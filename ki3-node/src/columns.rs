@@ -759,7 +759,7 @@ pub fn customers_to_js(
 pub fn table_to_js(table: FeatureTable, names: &Names) -> FeatureResult {
     let customer = customers_to_js(table.customer, &names.customer);
     let mut out = Vec::with_capacity(table.columns.len());
-    for FeatureColumn { name, values } in table.columns {
+    for FeatureColumn { name, values, .. } in table.columns {
         let coded = match name.as_str() {
             "preferred_channel" => names.channel.as_ref(),
             "top_category" => names.category.as_ref(),

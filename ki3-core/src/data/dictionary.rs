@@ -496,7 +496,9 @@ mod tests {
 
     #[test]
     fn rejected_batches_leave_the_dictionary_unchanged() {
-        let mut d = Dictionary::new().with_max_entries(3).with_max_label_bytes(4);
+        let mut d = Dictionary::new()
+            .with_max_entries(3)
+            .with_max_label_bytes(4);
         d.encode("channel", &strs(&["a", "b"])).unwrap();
         let before = d.clone();
         let err = d.encode("channel", &strs(&["c", "d"])).unwrap_err();
@@ -509,7 +511,10 @@ mod tests {
         assert!(err.to_string().contains("channel"));
         assert_eq!(d, before);
         // Known labels need no room; one new label still fits.
-        assert_eq!(d.encode("channel", &strs(&["b", "c", "a"])).unwrap(), [1, 2, 0]);
+        assert_eq!(
+            d.encode("channel", &strs(&["b", "c", "a"])).unwrap(),
+            [1, 2, 0]
+        );
     }
 
     #[test]
@@ -533,7 +538,13 @@ mod tests {
         let back: Dictionary = serde_json::from_str(&text).unwrap();
         assert_eq!(back, d);
         assert_eq!(back.code(&Label::from("a")), Some(2));
-        for bad in [r#"["a","a"]"#, r#"[1, 1]"#, r#"{"a": 1}"#, r#"[[1]]"#, r#"[null]"#] {
+        for bad in [
+            r#"["a","a"]"#,
+            r#"[1, 1]"#,
+            r#"{"a": 1}"#,
+            r#"[[1]]"#,
+            r#"[null]"#,
+        ] {
             assert!(serde_json::from_str::<Dictionary>(bad).is_err(), "{bad}");
         }
         let long = format!("[\"{}\"]", "x".repeat(MAX_LABEL_BYTES + 1));
