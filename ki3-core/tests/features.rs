@@ -485,7 +485,7 @@ fn aggregator_rejects_bad_chunks_and_corrupt_state() {
         "{}",
         "[1,2]",
         &saved.replace("\"FeatureAggregator\"", "\"BernoulliTs\""),
-        &saved.replace("\"version\":2", "\"version\":99"),
+        &saved.replace("\"version\":1", "\"version\":99"),
         &saved.replace("[1.0,2.0]", "[1.0]"),
         &saved.replace("[1.0,2.0]", "[1.0,-2.0]"),
         &saved.replace("\"seconds\"", "\"weeks\""),

@@ -13,7 +13,8 @@ use crate::events::{EventLog, TimeUnit};
 use crate::persist;
 
 const KIND: &str = "FeatureAggregator";
-/// Version 2 adds the dictionaries and the column names; version 1 states (without them) load.
+/// Version 2 adds the dictionaries and the column names. A state without either is written as
+/// version 1 (what older builds read); both versions load.
 const VERSION: u32 = 2;
 
 /// The roles whose face column names an aggregator can keep.
@@ -195,12 +196,12 @@ impl FeatureAggregator {
                                 if mine.is_some() {
                                     "labels"
                                 } else {
-                                    "integer codes"
+                                    "numeric codes"
                                 },
                                 if theirs.is_some() {
                                     "labels"
                                 } else {
-                                    "integer codes"
+                                    "numeric codes"
                                 },
                             ),
                         ));
@@ -387,9 +388,15 @@ impl FeatureAggregator {
         }
     }
 
-    /// Saves the state in the ki3 JSON envelope (kind `FeatureAggregator`, version 2).
+    /// Saves the state in the ki3 JSON envelope (kind `FeatureAggregator`; version 2 when it
+    /// has dictionaries or column names, else version 1).
     pub fn to_json(&self) -> Result<String> {
-        persist::to_json(KIND, VERSION, self)
+        let version = if self.dictionaries.is_empty() && self.columns.is_empty() {
+            1
+        } else {
+            VERSION
+        };
+        persist::to_json(KIND, version, self)
     }
 
     /// Loads and validates a saved state (version 2, or version 1 without dictionaries);
