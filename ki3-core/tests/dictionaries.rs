@@ -223,3 +223,38 @@ fn table_metadata_names_the_coded_columns() {
     }
     assert!(table.dictionaries.is_empty() && table.customer_labels().is_none());
 }
+
+#[test]
+fn dictionaries_attach_to_states_saved_without_them() {
+    let (c, t) = ([1u64, 0, 1], [1i64, 2, 3]);
+    let mut agg = FeatureAggregator::new();
+    agg.update(&EventLog::new(&c, &t, TimeUnit::Seconds))
+        .unwrap();
+    let names =
+        Dictionary::from_labels("customer", vec![Label::from("b"), Label::from("a")]).unwrap();
+    let labeled = agg
+        .clone()
+        .with_dictionaries(Dictionaries {
+            customer: Some(names),
+            ..Default::default()
+        })
+        .unwrap();
+    let table = labeled.finish(&FeatureSpec::new(10)).unwrap();
+    let ids: Vec<String> = table
+        .customer_labels()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    // Codes outside the dictionary are rejected.
+    let short = Dictionary::from_labels("customer", vec![Label::from("b")]).unwrap();
+    assert!(
+        agg.with_dictionaries(Dictionaries {
+            customer: Some(short),
+            ..Default::default()
+        })
+        .is_err()
+    );
+}

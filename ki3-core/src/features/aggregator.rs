@@ -163,6 +163,23 @@ impl FeatureAggregator {
         Ok(())
     }
 
+    /// Declares that the codes already in the state are codes of `dictionaries` (for states
+    /// saved with their dictionaries elsewhere, e.g. the legacy Python format). Every field
+    /// listed must be present with all its codes inside its dictionary; on error nothing
+    /// changes.
+    pub fn with_dictionaries(mut self, dictionaries: Dictionaries) -> Result<Self> {
+        if self.unit.is_none() && !dictionaries.is_empty() {
+            // An empty state has no schema yet: the dictionaries fix which fields hold labels.
+            return Err(Ki3Error::param(
+                "dictionaries",
+                "an empty aggregator has no columns to attach dictionaries to",
+            ));
+        }
+        self.dictionaries = dictionaries;
+        self.check()?;
+        Ok(self)
+    }
+
     fn schema(&self) -> Option<String> {
         self.unit
             .map(|u| schema_of(u, &self.log(), &self.dictionaries))
