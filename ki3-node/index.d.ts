@@ -100,14 +100,19 @@ export declare class BernoulliTS {
  * elsewhere (`merge`, `fromJson` of a state saved by Python, Node or Rust), and `finish` gives
  * exactly what `customerFeatures` gives on all the events at once.
  *
- * Ids, channels and categories must be numeric codes (string columns are rejected: their codes
- * would depend on the chunk). The first chunk fixes the time unit and the optional columns;
+ * Ids, channels and categories are numeric codes or strings (sessions are numeric). Strings are coded through
+ * dictionaries the aggregator keeps (and saves, merges and loads, also from Python): results
+ * give them back as strings, in the order `customerFeatures` gives on all the events at once.
+ * The first chunk fixes the time unit, the optional columns and which columns are strings;
  * later chunks and merged states must match.
  */
 export declare class FeatureAggregator {
   /** An empty aggregator. */
   constructor()
-  /** Adds a chunk of events (numeric columns only). A rejected chunk leaves the state unchanged. */
+  /**
+   * Adds a chunk of events (numbers, or strings for ids, channels and categories).
+   * A rejected chunk leaves the state, dictionaries included, unchanged.
+   */
   update(events: EventColumns, options?: UpdateOptions | undefined | null): void
   /** Adds everything `other` has ingested (schemas must match unless one side is empty). */
   merge(other: FeatureAggregator): void

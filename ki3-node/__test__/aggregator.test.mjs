@@ -100,12 +100,12 @@ test('corrupt JSON and the wrong kind throw Errors', () => {
   }
   assertThrowsNaming(() => ki3.FeatureAggregator.fromJson(42), 'json', 'string')
   assertThrowsNaming(() => ki3.FeatureAggregator.fromJson(), 'json')
-  // The Python wrapper (FeatureAggregator.to_json()) is not the core state.
+  // The legacy Python wrapper (FeatureAggregator.to_json() before version 2) is not a core state.
   const wrapper = JSON.stringify({ format: 'ki3-py', kind: 'FeatureAggregator', version: 1, aggregator: good })
   assertThrowsNaming(() => ki3.FeatureAggregator.fromJson(wrapper), 'corrupt saved state', 'core_json')
 })
 
-test('schema checks, string columns and self-merge throw; a rejected chunk changes nothing', () => {
+test('schema checks, strings into a numeric aggregator and self-merge throw; a rejected chunk changes nothing', () => {
   const agg = new ki3.FeatureAggregator()
   agg.update(slice(shop, 0, 100), { timeUnit: 's' })
   const { amount, ...noAmount } = slice(shop, 100, 200)
@@ -192,4 +192,54 @@ test('toJson output is what Rust and Python load (the envelope is stable)', () =
   assert.equal(doc.state.unit, 'seconds')
   assertSameValues(doc.state.amount, [0.1, 2.5])
   assert.deepEqual(doc.state.customer, [3, 1])
+})
+
+// --- string columns ---------------------------------------------------------------------------
+
+/** The shop with string ids, channels and categories. */
+function named(log, lo = 0, hi = log.customer.length) {
+  const cut = slice(log, lo, hi)
+  return {
+    ...cut,
+    customer: Array.from(cut.customer, (c) => `cust-${c}`),
+    channel: Array.from(cut.channel, (c) => shop.channelNames[c]),
+    category: Array.from(cut.category, (c) => shop.categoryNames[c]),
+  }
+}
+
+test('string columns: chunks and merges (via JSON) equal customerFeatures on the strings', () => {
+  const n = shop.customer.length
+  const all = named(shop)
+  const want = ki3.customerFeatures(all, { ...FINISH, timeUnit: 's' })
+  assert.equal(typeof want.customer[0], 'string')
+  assert.ok(want.names.includes(`channel_share_${shop.channelNames[0]}`))
+  // Chunks from the end first: the dictionaries see names out of sorted order.
+  const cuts = [n, n - 300, Math.floor(n / 2), 40, 0]
+  const a = new ki3.FeatureAggregator()
+  const b = new ki3.FeatureAggregator()
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    ;(i % 2 === 0 ? a : b).update(named(shop, cuts[i + 1], cuts[i]), { timeUnit: 's' })
+  }
+  const doc = JSON.parse(a.toJson())
+  assert.equal(doc.version, 2)
+  assert.ok(doc.state.dictionaries.customer.length > 0)
+  const ab = ki3.FeatureAggregator.fromJson(a.toJson())
+  ab.merge(ki3.FeatureAggregator.fromJson(b.toJson()))
+  for (const got of [ab.finish(FINISH), b.finish(FINISH) && (() => { b.merge(a); return b.finish(FINISH) })()]) {
+    assert.deepEqual(got.customer, want.customer)
+    assert.deepEqual(got.names, want.names)
+    for (const name of want.names) {
+      if (Array.isArray(want.columns[name])) assert.deepEqual(got.columns[name], want.columns[name], name)
+      else assertSameValues(got.columns[name], want.columns[name], name)
+    }
+  }
+  // Numbers where the aggregator holds strings: rejected, nothing changes.
+  const before = ab.toJson()
+  assertThrowsNaming(() => ab.update(slice(shop, 0, 5), { timeUnit: 's' }), 'customer', 'cannot be merged')
+  const bad = named(shop, 0, 5)
+  bad.customer[0] = 'brand-new'
+  bad.amount = Float64Array.from(bad.amount)
+  bad.amount[4] = -1
+  assertThrowsNaming(() => ab.update(bad, { timeUnit: 's' }), 'amount', 'row 4')
+  assert.equal(ab.toJson(), before)
 })

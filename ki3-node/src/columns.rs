@@ -4,13 +4,14 @@
 //! (typed-array views and string arrays; a wrong JS type fails here, naming the field). Then
 //! [`RawEvents`] (borrowed for synchronous calls, owned copies for `...Async` tasks) is checked
 //! and converted into the core's column types by [`RawEvents::prepare`]: typed arrays whose
-//! element type is the core's are used in place, others are converted; string columns are
-//! factorised (codes in sorted string order) and mapped back on output.
+//! element type is the core's are used in place, others are converted; string columns are coded
+//! through core dictionaries ([`Dictionary`], codes in sorted string order) and the core table
+//! says which output columns to map back.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
-use ki3_core::features::{FeatureColumn, FeatureTable};
+use ki3_core::data::Dictionary;
+use ki3_core::features::{ColumnCodes, Dictionaries, FeatureTable, Field};
 use ki3_core::{EventLog, Ki3Error, TimeUnit};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -289,10 +290,6 @@ impl<'a> RawIds<'a> {
         }
     }
 
-    pub fn is_str(&self) -> bool {
-        matches!(self, RawIds::Str(_))
-    }
-
     /// Numeric ids as u64 (in place when they already are). Strings are handled by the caller.
     fn numeric(&self, arg: &str) -> CoreResult<Cow<'_, [u64]>> {
         Ok(match self {
@@ -356,8 +353,8 @@ impl<'a> RawTimes<'a> {
     }
 }
 
-/// Codes, and the names of codes 0..k when the input was strings.
-type Coded<'a> = (Cow<'a, [u32]>, Option<Vec<String>>);
+/// Codes, and the dictionary of the codes when the input was strings.
+type Coded<'a> = (Cow<'a, [u32]>, Option<Dictionary>);
 
 impl<'a> RawCodes<'a> {
     fn borrow(v: &'a CodeColumn<'_>) -> Self {
@@ -376,7 +373,7 @@ impl<'a> RawCodes<'a> {
         }
     }
 
-    /// Codes and, for string input, the names of codes 0..k (sorted).
+    /// Codes and, for string input, their dictionary (codes in sorted order).
     fn convert(&self, arg: &str) -> CoreResult<Coded<'_>> {
         Ok(match self {
             RawCodes::U32(c) => (Cow::Borrowed(c), None),
@@ -393,15 +390,9 @@ impl<'a> RawCodes<'a> {
                 None,
             ),
             RawCodes::Str(c) => {
-                let (mut codes, names) = factorize(&[c]);
-                if names.len() > u32::MAX as usize {
-                    return Err(Ki3Error::param(arg, "more than 2^32 distinct names"));
-                }
-                let codes = codes.pop().unwrap_or_default();
-                (
-                    Cow::Owned(codes.into_iter().map(|c| c as u32).collect()),
-                    Some(names),
-                )
+                let mut dict = Dictionary::new();
+                let codes = dict.encode_strs(arg, c)?;
+                (Cow::Owned(codes), Some(dict))
             }
         })
     }
@@ -476,36 +467,16 @@ pub fn f64_to_i64(arg: &str, index: usize, v: f64) -> CoreResult<i64> {
     Ok(v as i64)
 }
 
-/// Dense codes for string columns: codes follow sorted string order, shared by all `parts`.
-pub fn factorize(parts: &[&[String]]) -> (Vec<Vec<u64>>, Vec<String>) {
-    let mut uniq: Vec<&str> = parts
-        .iter()
-        .flat_map(|p| p.iter().map(String::as_str))
-        .collect();
-    uniq.sort_unstable();
-    uniq.dedup();
-    let lookup: HashMap<&str, u64> = uniq
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (*s, i as u64))
-        .collect();
-    let codes = parts
-        .iter()
-        .map(|p| {
-            p.iter()
-                .map(|s| lookup.get(s.as_str()).copied().unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    (codes, uniq.into_iter().map(String::from).collect())
-}
+/// The dictionaries of string-coded columns, for mapping results back.
+pub type Names = Dictionaries;
 
-/// Names of string-coded columns, for mapping results back.
-#[derive(Debug, Clone, Default)]
-pub struct Names {
-    pub customer: Option<Vec<String>>,
-    pub channel: Option<Vec<String>>,
-    pub category: Option<Vec<String>>,
+/// String ids coded through a new dictionary (codes in sorted order).
+fn encode_ids(arg: &str, ids: &[String], dict: &mut Dictionary) -> CoreResult<Vec<u64>> {
+    Ok(dict
+        .encode_strs(arg, ids)?
+        .into_iter()
+        .map(u64::from)
+        .collect())
 }
 
 /// Event columns as given, not yet checked. `'static` when owned by an async task.
@@ -572,24 +543,11 @@ impl<'a> RawEvents<'a> {
         }
     }
 
-    /// True when some column holds strings.
-    pub fn has_strings(&self) -> Option<&'static str> {
-        if self.customer.is_str() {
-            Some("customer")
-        } else if matches!(self.channel, Some(RawCodes::Str(_))) {
-            Some("channel")
-        } else if matches!(self.category, Some(RawCodes::Str(_))) {
-            Some("category")
-        } else {
-            None
-        }
-    }
-
     /// Checks and converts every column except `customer` (whose codes the caller supplies).
     fn prepare_with<'b>(
         &'b self,
         customer: Cow<'b, [u64]>,
-        customer_names: Option<Vec<String>>,
+        customer_names: Option<Dictionary>,
         unit: TimeUnit,
     ) -> CoreResult<Events<'b>> {
         let timestamp = self.timestamp.convert("timestamp")?;
@@ -630,6 +588,7 @@ impl<'a> RawEvents<'a> {
                 customer: customer_names,
                 channel: channel_names,
                 category: category_names,
+                session: None,
             },
         })
     }
@@ -638,8 +597,9 @@ impl<'a> RawEvents<'a> {
     pub fn prepare(&self, unit: TimeUnit) -> CoreResult<Events<'_>> {
         let (customer, names) = match &self.customer {
             RawIds::Str(s) => {
-                let (mut codes, names) = factorize(&[s]);
-                (Cow::Owned(codes.pop().unwrap_or_default()), Some(names))
+                let mut dict = Dictionary::new();
+                let codes = encode_ids("customer", s, &mut dict)?;
+                (Cow::Owned(codes), Some(dict))
             }
             ids => (ids.numeric("customer")?, None),
         };
@@ -655,10 +615,10 @@ impl<'a> RawEvents<'a> {
     ) -> CoreResult<(Events<'b>, Cow<'b, [u64]>)> {
         match (&self.customer, labels) {
             (RawIds::Str(e), RawIds::Str(l)) => {
-                let (mut codes, names) = factorize(&[e, l]);
-                let label_codes = codes.pop().unwrap_or_default();
-                let event_codes = codes.pop().unwrap_or_default();
-                let events = self.prepare_with(Cow::Owned(event_codes), Some(names), unit)?;
+                let mut dict = Dictionary::new();
+                let event_codes = encode_ids("customer", e, &mut dict)?;
+                let label_codes = encode_ids("labels.customer", l, &mut dict)?;
+                let events = self.prepare_with(Cow::Owned(event_codes), Some(dict), unit)?;
                 Ok((events, Cow::Owned(label_codes)))
             }
             (RawIds::Str(_), _) | (_, RawIds::Str(_)) => Err(Ki3Error::param(
@@ -717,36 +677,20 @@ pub struct FeatureResult {
     pub names: Vec<String>,
 }
 
-/// The name of code `v` (a float holding an integer code), or null.
-fn code_name(names: &[String], v: f64) -> Option<String> {
-    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 {
-        names.get(v as usize).cloned()
-    } else {
-        None
-    }
-}
-
-/// Renames `<prefix><code>` to `<prefix><name>`.
-fn share_name(name: &str, prefix: &str, names: &Option<Vec<String>>) -> Option<String> {
-    let names = names.as_ref()?;
-    let code: usize = name.strip_prefix(prefix)?.parse().ok()?;
-    names.get(code).map(|n| format!("{prefix}{n}"))
-}
-
-/// Customer ids to JS: a BigUint64Array, or the names when the input ids were strings.
+/// Customer ids to JS: a BigUint64Array, or the labels when the ids have a dictionary.
 pub fn customers_to_js(
     customer: Vec<u64>,
-    names: &Option<Vec<String>>,
+    names: &Option<Dictionary>,
 ) -> Either<BigUint64Array, Vec<String>> {
     match names {
-        Some(ids) => Either::B(
+        Some(dict) => Either::B(
             customer
                 .iter()
                 .map(|c| {
-                    usize::try_from(*c)
+                    u32::try_from(*c)
                         .ok()
-                        .and_then(|c| ids.get(c))
-                        .cloned()
+                        .and_then(|c| dict.label(c))
+                        .map(ToString::to_string)
                         .unwrap_or_default()
                 })
                 .collect(),
@@ -755,29 +699,39 @@ pub fn customers_to_js(
     }
 }
 
-/// Converts a core table to JS, mapping string-coded columns back to names.
-pub fn table_to_js(table: FeatureTable, names: &Names) -> FeatureResult {
-    let customer = customers_to_js(table.customer, &names.customer);
+/// Converts a core table to JS. `names` are the dictionaries of the call's string columns (a
+/// table that carries its own, from an aggregator, uses those): the columns the table marks as
+/// codes of a field with a dictionary become names, share columns are named after theirs.
+pub fn table_to_js(mut table: FeatureTable, names: &Names) -> FeatureResult {
+    if table.dictionaries.is_empty() {
+        table.dictionaries = names.clone();
+    }
+    let display: Vec<String> = (0..table.columns.len())
+        .map(|i| table.display_name(i).unwrap_or_default())
+        .collect();
     let mut out = Vec::with_capacity(table.columns.len());
-    for FeatureColumn { name, values } in table.columns {
-        let coded = match name.as_str() {
-            "preferred_channel" => names.channel.as_ref(),
-            "top_category" => names.category.as_ref(),
-            _ => None,
+    let columns = std::mem::take(&mut table.columns);
+    for (column, name) in columns.into_iter().zip(display) {
+        let js = match column.codes {
+            Some(ColumnCodes::Values(field)) if table.dictionaries.get(field).is_some() => {
+                Either::B(label_values(&table, field, &column.values))
+            }
+            _ => Either::A(Float64Array::new(column.values)),
         };
-        let column = match coded {
-            Some(n) => Either::B(values.iter().map(|v| code_name(n, *v)).collect()),
-            None => Either::A(Float64Array::new(values)),
-        };
-        let name = share_name(&name, "channel_share_", &names.channel)
-            .or_else(|| share_name(&name, "category_share_", &names.category))
-            .unwrap_or(name);
-        out.push((name, column));
+        out.push((name, js));
     }
     let names = out.iter().map(|(n, _)| n.clone()).collect();
     FeatureResult {
-        customer,
+        customer: customers_to_js(table.customer, &table.dictionaries.customer),
         columns: ColumnMap(out),
         names,
     }
+}
+
+/// Coded values as labels (null where undefined).
+fn label_values(table: &FeatureTable, field: Field, values: &[f64]) -> Vec<Option<String>> {
+    values
+        .iter()
+        .map(|v| table.value_label(field, *v).map(ToString::to_string))
+        .collect()
 }

@@ -323,8 +323,10 @@ type HistoricalJob = (RawEvents<'static>, RawLabels<'static>, SpecArgs);
 /// elsewhere (`merge`, `fromJson` of a state saved by Python, Node or Rust), and `finish` gives
 /// exactly what `customerFeatures` gives on all the events at once.
 ///
-/// Ids, channels and categories must be numeric codes (string columns are rejected: their codes
-/// would depend on the chunk). The first chunk fixes the time unit and the optional columns;
+/// Ids, channels and categories are numeric codes or strings (sessions are numeric). Strings are coded through
+/// dictionaries the aggregator keeps (and saves, merges and loads, also from Python): results
+/// give them back as strings, in the order `customerFeatures` gives on all the events at once.
+/// The first chunk fixes the time unit, the optional columns and which columns are strings;
 /// later chunks and merged states must match.
 #[napi]
 pub struct FeatureAggregator {
@@ -354,22 +356,16 @@ impl FeatureAggregator {
         }
     }
 
-    /// Adds a chunk of events (numeric columns only). A rejected chunk leaves the state unchanged.
+    /// Adds a chunk of events (numbers, or strings for ids, channels and categories).
+    /// A rejected chunk leaves the state, dictionaries included, unchanged.
     #[napi(ts_args_type = "events: EventColumns, options?: UpdateOptions | undefined | null")]
     pub fn update(&mut self, env: Env, events: Unknown, options: Unknown) -> Result<()> {
         let events: EventColumns = convert_arg(&env, events, "events")?;
         let options: Option<UpdateOptions> = convert_opt_arg(&env, options, "options")?;
         let unit = parse_unit(options.and_then(|o| o.time_unit).as_deref()).napi()?;
         let raw = RawEvents::borrow(&events);
-        if let Some(column) = raw.has_strings() {
-            return Err(to_napi(Ki3Error::param(
-                column,
-                "FeatureAggregator takes numeric ids and codes only; map strings to integer \
-                 codes first (the same mapping for every chunk)",
-            )));
-        }
         let ev = raw.prepare(unit).napi()?;
-        self.inner.update(&ev.log()).napi()
+        self.inner.update_labeled(&ev.log(), &ev.names).napi()
     }
 
     /// Adds everything `other` has ingested (schemas must match unless one side is empty).
@@ -421,12 +417,12 @@ impl FeatureAggregator {
     pub fn from_json(env: Env, json: Unknown) -> Result<Self> {
         let json = string_arg(&env, json, "json")?;
         let inner = CoreAggregator::from_json(&json).map_err(|e| {
-            let python_wrapper = json.contains("\"ki3-py\"");
+            let legacy_python = json.contains("\"ki3-py\"");
             let mut err = to_napi(e);
-            if python_wrapper && err.reason.contains("format") {
+            if legacy_python && err.reason.contains("format") {
                 err.reason.push_str(
-                    " (this is the Python wrapper of FeatureAggregator.to_json(); \
-                     load the core state from its core_json() instead)",
+                    " (this is the legacy Python wrapper of FeatureAggregator.to_json(); load \
+                     it in Python and save it again, or load its core_json())",
                 );
             }
             err

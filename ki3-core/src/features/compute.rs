@@ -81,7 +81,7 @@ pub fn customer_features(events: &EventLog, spec: &FeatureSpec) -> Result<Featur
             out.push(part.id(d), &s.row);
         }
     });
-    Ok(to_table(customer, &layout.names, columns))
+    Ok(to_table(customer, &layout, columns))
 }
 
 /// One thread's reusable buffers.
@@ -163,7 +163,7 @@ pub fn historical_features(
             col[label as usize] = v;
         }
     }
-    Ok(to_table(label_customer.to_vec(), &layout.names, columns))
+    Ok(to_table(label_customer.to_vec(), &layout, columns))
 }
 
 /// Allocates `width` columns of `sum(rows)` rows and lets block `b` fill its contiguous range
@@ -289,16 +289,23 @@ impl BlockRows<'_> {
     }
 }
 
-fn to_table(customer: Vec<u64>, names: &[String], columns: Vec<Vec<f64>>) -> FeatureTable {
-    let columns = names
+fn to_table(customer: Vec<u64>, layout: &Layout, columns: Vec<Vec<f64>>) -> FeatureTable {
+    let columns = layout
+        .names
         .iter()
+        .zip(&layout.codes)
         .zip(columns)
-        .map(|(name, values)| FeatureColumn {
+        .map(|((name, codes), values)| FeatureColumn {
             name: name.clone(),
             values,
+            codes: *codes,
         })
         .collect();
-    FeatureTable { customer, columns }
+    FeatureTable {
+        customer,
+        columns,
+        dictionaries: Default::default(),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::spec::{Family, FeatureSpec};
+use super::table::{ColumnCodes, Field};
 use crate::error::{Ki3Error, Result};
 use crate::events::EventLog;
 
@@ -122,6 +123,8 @@ pub(crate) struct Layout {
     pub category: Option<CodeIndex>,
     pub session_family: bool,
     pub names: Vec<String>,
+    /// Per output column: which dictionary its name or values refer to (see [`ColumnCodes`]).
+    pub codes: Vec<Option<ColumnCodes>>,
 }
 
 impl Layout {
@@ -168,8 +171,10 @@ impl Layout {
             },
             session_family,
             names: Vec::new(),
+            codes: Vec::new(),
         };
         layout.names = layout.column_names();
+        layout.codes = layout.column_codes();
         Ok(layout)
     }
 
@@ -223,5 +228,31 @@ impl Layout {
             push("session_duration_mean_s");
         }
         names
+    }
+
+    /// The coded columns among [`Layout::column_names`], in the same order.
+    fn column_codes(&self) -> Vec<Option<ColumnCodes>> {
+        let mut codes = vec![None; self.names.len()];
+        let coded = [
+            (&self.channel, Field::Channel),
+            (&self.category, Field::Category),
+        ];
+        let mut at = self.names.len();
+        // The channel and category blocks come last but for the session family.
+        if self.session_family {
+            at -= 3;
+        }
+        for (index, field) in coded.iter().rev() {
+            if let Some(index) = index {
+                // `<shares...>, <best>, <count>`
+                let start = at - index.len() - 2;
+                for (k, code) in index.codes.iter().enumerate() {
+                    codes[start + k] = Some(ColumnCodes::Share(*field, *code));
+                }
+                codes[start + index.len()] = Some(ColumnCodes::Values(*field));
+                at = start;
+            }
+        }
+        codes
     }
 }

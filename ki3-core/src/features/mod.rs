@@ -38,4 +38,4 @@ mod table;
 pub use aggregator::FeatureAggregator;
 pub use compute::{customer_features, historical_features};
 pub use spec::{DEFAULT_WINDOWS, Family, FeatureSpec};
-pub use table::{FeatureColumn, FeatureTable};
+pub use table::{ColumnCodes, Dictionaries, FeatureColumn, FeatureTable, Field};
