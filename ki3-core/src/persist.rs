@@ -216,7 +216,7 @@ mod tests {
             for (field, value) in [
                 ("kind", json!("Nope")),
                 ("kind", json!(3)),
-                ("version", json!(2)),
+                ("version", json!(99)),
                 ("version", json!("1")),
                 ("format", json!("other")),
                 ("state", json!([1, 2])),

@@ -115,9 +115,9 @@ fn check_cells(arms: usize, dim: usize) -> Result<()> {
     let cells = arms.saturating_mul(dim.saturating_mul(dim));
     if cells > MAX_LINEAR_CELLS {
         return Err(Ki3Error::param(
-            "dim",
+            "n_features",
             format!(
-                "{arms} arms × dim² ({dim}²) = {cells} matrix entries is above the limit of \
+                "{arms} arms × n_features² ({dim}²) = {cells} matrix entries is above the limit of \
                  2^28 (about 4 GiB of state); use fewer arms or features"
             ),
         ));
