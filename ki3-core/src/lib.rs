@@ -10,9 +10,11 @@ pub mod data;
 pub mod error;
 pub mod events;
 pub mod features;
+pub mod model;
 pub mod numerics;
 pub mod persist;
 pub mod rfm;
+pub mod uplift;
 
 pub use error::{ErrorKind, Ki3Error, Result};
 pub use events::{EventLog, TimeUnit};

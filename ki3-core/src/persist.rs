@@ -100,6 +100,8 @@ pub enum Saved {
     LinearTs(crate::bandit::LinearTs),
     /// A mergeable streaming feature aggregator.
     FeatureAggregator(crate::features::FeatureAggregator),
+    /// An L2-regularised logistic regression.
+    LogisticRegression(crate::uplift::LogisticRegression),
 }
 
 impl Saved {
@@ -110,6 +112,7 @@ impl Saved {
             Saved::GaussianTs(_) => <crate::bandit::GaussianTs as Persist>::KIND,
             Saved::LinearTs(_) => <crate::bandit::LinearTs as Persist>::KIND,
             Saved::FeatureAggregator(_) => <crate::features::FeatureAggregator as Persist>::KIND,
+            Saved::LogisticRegression(_) => <crate::uplift::LogisticRegression as Persist>::KIND,
         }
     }
 
@@ -120,6 +123,7 @@ impl Saved {
             Saved::GaussianTs(x) => Persist::to_json(x),
             Saved::LinearTs(x) => Persist::to_json(x),
             Saved::FeatureAggregator(x) => Persist::to_json(x),
+            Saved::LogisticRegression(x) => Persist::to_json(x),
         }
     }
 }
@@ -130,6 +134,7 @@ impl Saved {
 pub fn load(text: &str) -> Result<Saved> {
     use crate::bandit::{BernoulliTs, GaussianTs, LinearTs};
     use crate::features::FeatureAggregator;
+    use crate::uplift::LogisticRegression;
     let head = header(text)?;
     match head.kind.as_str() {
         <BernoulliTs as Persist>::KIND => {
@@ -141,6 +146,9 @@ pub fn load(text: &str) -> Result<Saved> {
         <LinearTs as Persist>::KIND => <LinearTs as Persist>::from_json(text).map(Saved::LinearTs),
         <FeatureAggregator as Persist>::KIND => {
             <FeatureAggregator as Persist>::from_json(text).map(Saved::FeatureAggregator)
+        }
+        <LogisticRegression as Persist>::KIND => {
+            <LogisticRegression as Persist>::from_json(text).map(Saved::LogisticRegression)
         }
         other => Err(Ki3Error::corrupt(format!(
             "cannot load objects of kind '{other}'"
