@@ -18,7 +18,7 @@
 //!   mean/dispersion (Stan's `neg_binomial_2`, below).
 
 use crate::error::{Ki3Error, Result};
-use crate::numerics::special::{digamma, ln_beta, ln_gamma};
+use crate::numerics::special::{check_positive, digamma, ln_beta, ln_gamma};
 
 /// `½ ln(2π)`.
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
@@ -82,16 +82,6 @@ fn check_finite(name: &str, v: f64) -> Result<()> {
     }
 }
 
-fn check_positive(name: &str, v: f64) -> Result<()> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(Ki3Error::param(
-            name,
-            format!("must be positive and finite, got {v}"),
-        ))
-    }
-}
 
 /// Normal(μ, σ): `ln p = −½ ln 2π − ln σ − z²/2`, `z = (x − μ)/σ`.
 ///
