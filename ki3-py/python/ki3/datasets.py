@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -30,6 +30,42 @@ def _int(value: Any, name: str, low: int, high: int) -> int:
     if not low <= int(value) <= high:
         raise InvalidInputError(f"{name}: must be in [{low}, {high}], got {value}")
     return int(value)
+
+
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: Literal[True] = ...,
+) -> _t.DataFrame: ...
+
+
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: Literal[False],
+) -> dict[str, np.ndarray]: ...
+
+
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: bool = ...,
+) -> _t.DataFrame | dict[str, np.ndarray]: ...
 
 
 def synthetic_shop(
