@@ -87,7 +87,7 @@ def creative_test(events: pd.DataFrame, out: pathlib.Path, seed: int) -> pd.Data
         return table
     ax = sim.plot_regret()
     ax.set_title("ki3 demo: creative test, cumulative regret")
-    ax.figure.savefig(out / "creative_test_regret.png", dpi=110)
+    ax.figure.savefig(out / "creative_test_regret.png", dpi=110)  # type: ignore[union-attr]
     plt.close(ax.figure)
     print(f"picture: {out / 'creative_test_regret.png'}")
     return table

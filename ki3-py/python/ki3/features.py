@@ -183,7 +183,7 @@ time_unit
         _ki3.historical_features, names, cols, unit, codes, times, windows_arg(windows),
         families_arg(families),
     )
-    columns = {
+    columns: dict[Any, Any] = {
         label_customer: _values(label_ids),
         label_time: _values(label_times),
         **feature_columns(table, enc),
