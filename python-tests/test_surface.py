@@ -170,6 +170,7 @@ events = {"c": [1, 2], "t": [0, 5]}
 features = ki3.features.customer_features(events, customer="c", timestamp="t", as_of=10)
 agg = ki3.features.FeatureAggregator(customer="c", timestamp="t").update(events)
 shop = ki3.datasets.synthetic_shop(10, start="2024-01-01")
+n_rows: int = len(ki3.datasets.synthetic_shop(10, as_frame=False)["customer"])
 loaded = ki3.load("state.json")
 
 bad_arm: int = ts.choose()  # E1
@@ -179,6 +180,8 @@ ki3.features.rfm_scores(events, bins="5")  # E3
 
 
 def test_mypy_sees_the_types(tmp_path: Any) -> None:
+    """mypy on a usage snippet finds exactly the marked mistakes (so the hints carry types),
+    and the package itself type-checks."""
     pytest.importorskip("mypy")
     script = tmp_path / "usage.py"
     script.write_text(textwrap.dedent(MYPY_SNIPPET))
@@ -191,11 +194,12 @@ def test_mypy_sees_the_types(tmp_path: Any) -> None:
     proc = subprocess.run(
         [
             sys.executable, "-m", "mypy", "--no-error-summary", "--config-file", str(config),
-            "--cache-dir", str(tmp_path / "cache"), str(script),
+            "--cache-dir", str(tmp_path / "cache"), ki3.__path__[0], str(script),
         ],
         check=False, capture_output=True, text=True, cwd=tmp_path, timeout=600,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("usage.py")]
+    lines = [line for line in proc.stdout.splitlines() if ": error:" in line]
+    assert all(line.startswith("usage.py") for line in lines), proc.stdout
     marked = {
         i + 1: tag
         for i, line in enumerate(textwrap.dedent(MYPY_SNIPPET).splitlines())
