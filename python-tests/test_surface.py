@@ -152,6 +152,15 @@ def test_optional_types_resolve_to_the_real_classes() -> None:
     assert typing.get_type_hints(ki3.bandit.Simulation.plot_regret)["return"] is axes.Axes
 
 
+def test_optional_packages_stay_unimported() -> None:
+    """The type aliases import polars and matplotlib only when a hint is resolved."""
+    code = (
+        "import sys, ki3, ki3.bandit, ki3.features, ki3.datasets\n"
+        "assert not {'polars', 'matplotlib'} & set(sys.modules), sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 MYPY_SNIPPET = """
 import ki3
 from ki3.bandit import BernoulliTS, simulate

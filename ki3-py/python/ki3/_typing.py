@@ -74,7 +74,22 @@ def _pandas() -> Any:
 
 
 def _build(name: str) -> Any:
-    pd = _pandas()
+    if name == "Self":
+        if sys.version_info >= (3, 11):
+            from typing import Self
+        else:  # pragma: no cover
+            try:
+                from typing_extensions import Self
+            except ImportError:
+                return Any
+        return Self
+    if name == "Axes":
+        try:
+            from matplotlib.axes import Axes
+        except ImportError:  # pragma: no cover - optional; plot_* raise ImportError then
+            return Any
+        return Axes
+    pd = _pandas()  # only the aliases below need pandas
     if name == "DataFrame":
         return pd.DataFrame if pd is not None else Any
     if name == "Series":
@@ -93,25 +108,12 @@ def _build(name: str) -> Any:
         if pd is not None:
             stamps.append(pd.Timestamp)
         return Union[(*stamps, int)]
-    if name == "Axes":
-        try:
-            from matplotlib.axes import Axes
-        except ImportError:  # pragma: no cover - optional; plot_* raise ImportError then
-            return Any
-        return Axes
-    if name == "Self":
-        if sys.version_info >= (3, 11):
-            from typing import Self
-        else:  # pragma: no cover
-            try:
-                from typing_extensions import Self
-            except ImportError:
-                return Any
-        return Self
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __getattr__(name: str) -> Any:
+    if name not in __all__:  # probes for other names import nothing
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = _build(name)
     globals()[name] = value
     return value
