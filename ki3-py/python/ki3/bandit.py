@@ -60,6 +60,7 @@ def __dir__() -> list[str]:
     """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
     return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
+
 #: The core's defaults, ``"Class.method.param" -> value`` (``"new"`` is the constructor): every
 #: default below is read from here, none is restated.
 _CORE_DEFAULTS: dict[str, Any] = dict(_ki3.core_defaults())

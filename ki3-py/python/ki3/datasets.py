@@ -18,6 +18,7 @@ def __dir__() -> list[str]:
     """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
     return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
+
 #: Channel names; ``synthetic_shop(..., as_frame=False)["channel"]`` holds indices into this.
 CHANNELS: tuple[str, ...] = tuple(_ki3.CHANNELS)
 #: Product category names; ``as_frame=False`` category codes index this.

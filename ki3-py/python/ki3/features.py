@@ -53,6 +53,7 @@ def __dir__() -> list[str]:
     """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
     return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
+
 DEFAULT_WINDOWS = (7, 30, 90, 365)
 #: RFM segment names, best first (the categories of ``rfm_scores(...)["segment"]``).
 SEGMENTS: tuple[str, ...] = tuple(_ki3.SEGMENTS)
