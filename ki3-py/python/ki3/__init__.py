@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from . import _load, bandit, datasets, features
 from ._errors import (
@@ -35,7 +34,14 @@ __all__ = [
 ]
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def __dir__() -> list[str]:
+    """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
+
+
+def load(
+    path: str | os.PathLike[str],
+) -> features.FeatureAggregator | bandit.BernoulliTS | bandit.GaussianTS | bandit.LinearTS:
     """Loads an object written by a ``save(path)`` method (a ``FeatureAggregator``, or a bandit
     such as ``ki3.bandit.BernoulliTS``), dispatching on the saved state's ``"kind"``.
 

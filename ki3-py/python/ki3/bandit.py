@@ -27,19 +27,22 @@ from __future__ import annotations
 
 import copy as _copy
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 
 from . import _ki3
+from . import _typing as _t
 from ._errors import InvalidInputError
 from ._frame import as_column, pandas
 from ._load import _register_loader
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+else:  # a real typing.Self at run time, so that typing.get_type_hints resolves
+    Self = _t.Self
 
 __all__ = [
     "DEFAULT_SEED",
@@ -51,6 +54,12 @@ __all__ = [
     "replay",
     "simulate",
 ]
+
+
+def __dir__() -> list[str]:
+    """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
+
 
 #: The core's defaults, ``"Class.method.param" -> value`` (``"new"`` is the constructor): every
 #: default below is read from here, none is restated.
@@ -322,7 +331,9 @@ class Simulation:
         The policy after the run.
     """
 
-    def __init__(self, out: Mapping[str, Any], names: list[str], policy: Any) -> None:
+    def __init__(
+        self, out: Mapping[str, Any], names: list[str], policy: BernoulliTS | GaussianTS
+    ) -> None:
         self.regret = np.asarray(out["regret"])
         self.uniform_regret = np.asarray(out["uniform_regret"])
         labels = np.empty(len(names), dtype=object)
@@ -346,7 +357,7 @@ class Simulation:
         """Cumulative regret of uniform allocation at the end."""
         return float(self.uniform_regret[-1]) if self.steps else 0.0
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> _t.DataFrame:
         """One row per step (index ``step`` from 1): ``arm, reward, regret, uniform_regret``."""
         pd = pandas()
         columns = {
@@ -360,7 +371,7 @@ class Simulation:
             return {"step": steps, **columns}
         return pd.DataFrame(columns, index=pd.Index(steps, name="step"))
 
-    def plot_regret(self, ax: Any = None) -> Any:
+    def plot_regret(self, ax: _t.Axes | None = None) -> _t.Axes:
         """Plots cumulative regret of the policy and of uniform allocation against the step.
 
         Parameters
@@ -497,7 +508,28 @@ class _Bandit:
 
     # --- deciding ----------------------------------------------------------------------------
 
-    def choose(self, n: int = 1, eligible: Any = None, context: Any = None) -> Any:
+    @overload
+    def choose(
+        self,
+        n: Literal[1] = ...,
+        eligible: _t.Eligible | None = ...,
+        context: _t.ArrayLike | None = ...,
+    ) -> str: ...
+
+    @overload
+    def choose(
+        self,
+        n: int,
+        eligible: _t.Eligible | None = ...,
+        context: _t.ArrayLike | None = ...,
+    ) -> str | list[str]: ...
+
+    def choose(
+        self,
+        n: int = 1,
+        eligible: _t.Eligible | None = None,
+        context: _t.ArrayLike | None = None,
+    ) -> str | list[str]:
         """Chooses an arm by Thompson sampling (the decision is not tracked).
 
         Parameters
@@ -522,7 +554,28 @@ class _Bandit:
         e = _eligible(eligible)
         return self._native.choose(x, e) if n == 1 else self._native.choose_k(n, x, e)
 
-    def decide(self, n: int = 1, eligible: Any = None, context: Any = None) -> tuple[int, Any]:
+    @overload
+    def decide(
+        self,
+        n: Literal[1] = ...,
+        eligible: _t.Eligible | None = ...,
+        context: _t.ArrayLike | None = ...,
+    ) -> tuple[int, str]: ...
+
+    @overload
+    def decide(
+        self,
+        n: int,
+        eligible: _t.Eligible | None = ...,
+        context: _t.ArrayLike | None = ...,
+    ) -> tuple[int, str | list[str]]: ...
+
+    def decide(
+        self,
+        n: int = 1,
+        eligible: _t.Eligible | None = None,
+        context: _t.ArrayLike | None = None,
+    ) -> tuple[int, str | list[str]]:
         """Chooses like :meth:`choose` and tracks the decision for a later :meth:`reward`.
 
         Returns
@@ -538,7 +591,7 @@ class _Bandit:
         e = _eligible(eligible)
         return self._native.decide(x, e) if n == 1 else self._native.decide_k(n, x, e)
 
-    def reward(self, decision_id: int, value: Any) -> None:
+    def reward(self, decision_id: int, value: float | Sequence[float]) -> None:
         """The reward of a tracked decision.
 
         Parameters
@@ -563,7 +616,7 @@ class _Bandit:
 
     # --- learning ----------------------------------------------------------------------------
 
-    def update(self, arm: str, reward: float, context: Any = None) -> Self:
+    def update(self, arm: str, reward: float, context: _t.ArrayLike | None = None) -> Self:
         """Observes ``reward`` for ``arm`` (played in ``context`` for :class:`LinearTS`).
 
         Returns
@@ -577,7 +630,9 @@ class _Bandit:
         self._native.update(_arm(arm), _real(reward, "reward"), self._context(context))
         return self
 
-    def update_batch(self, arms: Any, rewards: Any, contexts: Any = None) -> Self:
+    def update_batch(
+        self, arms: _t.ArrayLike, rewards: _t.ArrayLike, contexts: _t.ArrayLike | None = None
+    ) -> Self:
         """Observes ``rewards[i]`` for ``arms[i]``, in order; all or nothing.
 
         Parameters
@@ -611,7 +666,9 @@ class _Bandit:
 
     # --- insight -----------------------------------------------------------------------------
 
-    def summary(self, level: float = _default("summary.level"), context: Any = None) -> Any:
+    def summary(
+        self, level: float = _default("summary.level"), context: _t.ArrayLike | None = None
+    ) -> _t.DataFrame:
         """Posterior mean and central credible interval of every arm's expected reward.
 
         Parameters
@@ -637,9 +694,9 @@ class _Bandit:
         self,
         draws: int = _default("insight.draws"),
         seed: int = _default("insight.seed"),
-        context: Any = None,
-        eligible: Any = None,
-    ) -> Any:
+        context: _t.ArrayLike | None = None,
+        eligible: _t.Eligible | None = None,
+    ) -> _t.DataFrame:
         """Probability of being best and expected loss of each arm, by Monte Carlo.
 
         Parameters
@@ -668,9 +725,9 @@ class _Bandit:
         self,
         draws: int = _default("prob_best.draws"),
         seed: int = _default("prob_best.seed"),
-        context: Any = None,
-        eligible: Any = None,
-    ) -> Any:
+        context: _t.ArrayLike | None = None,
+        eligible: _t.Eligible | None = None,
+    ) -> _t.Series:
         """Posterior probability that each arm is best (see :meth:`insight`).
 
         Returns
@@ -686,7 +743,7 @@ class _Bandit:
         expected_loss: float | None = _default("should_stop.expected_loss"),
         draws: int = _default("should_stop.draws"),
         seed: int = _default("should_stop.seed"),
-        context: Any = None,
+        context: _t.ArrayLike | None = None,
     ) -> StopDecision:
         """Whether the experiment can stop: the best arm's probability of being best is above
         ``prob_best`` or its expected loss is below ``expected_loss`` (either that is given).
@@ -809,10 +866,10 @@ class BernoulliTS(_Bandit):
 
     def __init__(
         self,
-        arms: Any,
-        prior: Any = _BERNOULLI_PRIOR,
+        arms: _t.Names,
+        prior: Sequence[float] = _BERNOULLI_PRIOR,
         discount: float = _default("new.discount", "BernoulliTS"),
-        top_two: Any = False,
+        top_two: bool | float = False,
         seed: int | None = None,
         pending_horizon: int = _default("new.pending_horizon", "BernoulliTS"),
     ) -> None:
@@ -854,10 +911,10 @@ class GaussianTS(_Bandit):
 
     def __init__(
         self,
-        arms: Any,
-        prior: Any = _GAUSSIAN_PRIOR,
+        arms: _t.Names,
+        prior: Sequence[float] = _GAUSSIAN_PRIOR,
         discount: float = _default("new.discount", "GaussianTS"),
-        top_two: Any = False,
+        top_two: bool | float = False,
         seed: int | None = None,
         pending_horizon: int = _default("new.pending_horizon", "GaussianTS"),
     ) -> None:
@@ -905,12 +962,12 @@ class LinearTS(_Bandit):
 
     def __init__(
         self,
-        arms: Any,
+        arms: _t.Names,
         n_features: int,
         ridge: float = _default("new.ridge", "LinearTS"),
         noise: float = _default("new.noise", "LinearTS"),
         discount: float = _default("new.discount", "LinearTS"),
-        top_two: Any = False,
+        top_two: bool | float = False,
         seed: int | None = None,
         pending_horizon: int = _default("new.pending_horizon", "LinearTS"),
     ) -> None:
@@ -973,10 +1030,10 @@ def _rates(rates: Any, names: list[str], name: str) -> list[float]:
 
 def simulate(
     policy: BernoulliTS | GaussianTS,
-    rates: Any,
+    rates: _t.Rates,
     steps: int,
     seed: int = 0,
-    drift: Any = None,
+    drift: _t.Drift | None = None,
     inplace: bool = False,
 ) -> Simulation:
     """Runs ``policy`` on Bernoulli arms with known success rates and reports its regret next to
@@ -1037,11 +1094,11 @@ def simulate(
 
 def replay(
     policy: BernoulliTS | GaussianTS | LinearTS,
-    arms: Any,
-    rewards: Any,
-    contexts: Any = None,
+    arms: _t.ArrayLike,
+    rewards: _t.ArrayLike,
+    contexts: _t.ArrayLike | None = None,
     inplace: bool = False,
-) -> dict[str, Any]:
+) -> dict[str, float]:
     """Offline replay evaluation (Li et al. 2011) on a log whose arms were chosen uniformly at
     random: walking the log in order, an event counts (and the policy learns its reward) when
     the policy chooses the logged arm; other events are skipped.

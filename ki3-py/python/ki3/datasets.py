@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from . import _ki3
+from . import _typing as _t
 from ._errors import InvalidInputError
 from ._frame import pandas, to_tick
 
 __all__ = ["CATEGORIES", "CHANNELS", "synthetic_shop"]
+
+
+def __dir__() -> list[str]:
+    """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
+
 
 #: Channel names; ``synthetic_shop(..., as_frame=False)["channel"]`` holds indices into this.
 CHANNELS: tuple[str, ...] = tuple(_ki3.CHANNELS)
@@ -26,15 +33,51 @@ def _int(value: Any, name: str, low: int, high: int) -> int:
     return int(value)
 
 
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: Literal[True] = ...,
+) -> _t.DataFrame: ...
+
+
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: Literal[False],
+) -> dict[str, np.ndarray]: ...
+
+
+@overload
+def synthetic_shop(
+    n_customers: int = ...,
+    *,
+    events_per_customer: float = ...,
+    days: int = ...,
+    start: _t.TimeLike = ...,
+    seed: int = ...,
+    as_frame: bool = ...,
+) -> _t.DataFrame | dict[str, np.ndarray]: ...
+
+
 def synthetic_shop(
     n_customers: int = 10_000,
     *,
     events_per_customer: float = 10.0,
     days: int = 365,
-    start: Any = "2024-01-01",
+    start: _t.TimeLike = "2024-01-01",
     seed: int = 0,
     as_frame: bool = True,
-) -> Any:
+) -> _t.DataFrame | dict[str, np.ndarray]:
     """A seeded, believable online-shop event log (page views and purchases).
 
     Customers visit in sessions (Pareto/NBD-like activity and churn), each session has a traffic

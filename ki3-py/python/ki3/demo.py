@@ -13,6 +13,8 @@ import pandas as pd
 
 import ki3
 
+__all__ = ["creative_test", "main", "plot_segments", "segment_table"]
+
 
 def segment_table(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """RFM summary -> scores -> one row per segment with size, revenue and recency."""
@@ -85,7 +87,7 @@ def creative_test(events: pd.DataFrame, out: pathlib.Path, seed: int) -> pd.Data
         return table
     ax = sim.plot_regret()
     ax.set_title("ki3 demo: creative test, cumulative regret")
-    ax.figure.savefig(out / "creative_test_regret.png", dpi=110)
+    ax.figure.savefig(out / "creative_test_regret.png", dpi=110)  # type: ignore[union-attr]
     plt.close(ax.figure)
     print(f"picture: {out / 'creative_test_regret.png'}")
     return table
@@ -128,6 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     segments.to_csv(out / "rfm_segments.csv")
     creative_test(events, out, args.seed).to_csv(out / "creative_test.csv")
     features.to_parquet(out / "customer_features.parquet") if _has_parquet() else None
+
+
+def __dir__() -> list[str]:
+    """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
 
 def _has_parquet() -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _ki3
+from . import _typing as _t
 from ._errors import InvalidInputError
 from ._frame import (
     CODED_ROLES,
@@ -47,6 +48,12 @@ __all__ = [
     "rfm_summary",
 ]
 
+
+def __dir__() -> list[str]:
+    """Only the public API (``__all__``) and the module's dunders (PEP 562)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
+
+
 DEFAULT_WINDOWS = (7, 30, 90, 365)
 #: RFM segment names, best first (the categories of ``rfm_scores(...)["segment"]``).
 SEGMENTS: tuple[str, ...] = tuple(_ki3.SEGMENTS)
@@ -64,20 +71,20 @@ def _names(customer: Any, timestamp: Any, **optional: Any) -> dict[str, Any]:
 
 
 def customer_features(
-    events: Any,
+    events: _t.FrameLike,
     *,
-    customer: Any,
-    timestamp: Any,
-    amount: Any = None,
-    purchase: Any = None,
-    channel: Any = None,
-    category: Any = None,
-    session: Any = None,
-    as_of: Any,
-    windows: Any = DEFAULT_WINDOWS,
-    families: Any = None,
+    customer: _t.ColumnName,
+    timestamp: _t.ColumnName,
+    amount: _t.ColumnName | None = None,
+    purchase: _t.ColumnName | None = None,
+    channel: _t.ColumnName | None = None,
+    category: _t.ColumnName | None = None,
+    session: _t.ColumnName | None = None,
+    as_of: _t.TimeLike,
+    windows: _t.Windows = DEFAULT_WINDOWS,
+    families: _t.Families | None = None,
     time_unit: str | None = None,
-) -> Any:
+) -> _t.DataFrame:
     """Features of every customer with an event at or before ``as_of``.
 
     Parameters
@@ -119,22 +126,22 @@ def customer_features(
 
 
 def historical_features(
-    events: Any,
-    labels: Any,
+    events: _t.FrameLike,
+    labels: _t.FrameLike,
     *,
-    customer: Any,
-    timestamp: Any,
-    label_time: Any,
-    label_customer: Any = None,
-    amount: Any = None,
-    purchase: Any = None,
-    channel: Any = None,
-    category: Any = None,
-    session: Any = None,
-    windows: Any = DEFAULT_WINDOWS,
-    families: Any = None,
+    customer: _t.ColumnName,
+    timestamp: _t.ColumnName,
+    label_time: _t.ColumnName,
+    label_customer: _t.ColumnName | None = None,
+    amount: _t.ColumnName | None = None,
+    purchase: _t.ColumnName | None = None,
+    channel: _t.ColumnName | None = None,
+    category: _t.ColumnName | None = None,
+    session: _t.ColumnName | None = None,
+    windows: _t.Windows = DEFAULT_WINDOWS,
+    families: _t.Families | None = None,
     time_unit: str | None = None,
-) -> Any:
+) -> _t.DataFrame:
     """Training-set features: each label row gets its customer's features as of its time.
 
     Only events at or before the label's time count (no leakage). A label whose customer has
@@ -177,7 +184,7 @@ time_unit
         _ki3.historical_features, names, cols, unit, codes, times, windows_arg(windows),
         families_arg(families),
     )
-    columns = {
+    columns: dict[Any, Any] = {
         label_customer: _values(label_ids),
         label_time: _values(label_times),
         **feature_columns(table, enc),
@@ -192,17 +199,17 @@ def _values(col: Any) -> Any:
 
 
 def rfm_summary(
-    events: Any,
+    events: _t.FrameLike,
     *,
-    customer: Any,
-    timestamp: Any,
-    amount: Any = None,
-    purchase: Any = None,
-    observation_end: Any,
+    customer: _t.ColumnName,
+    timestamp: _t.ColumnName,
+    amount: _t.ColumnName | None = None,
+    purchase: _t.ColumnName | None = None,
+    observation_end: _t.TimeLike,
     freq: str = "D",
     freq_multiplier: int = 1,
     time_unit: str | None = None,
-) -> Any:
+) -> _t.DataFrame:
     """Frequency / recency / T (/ monetary value) per customer, as lifetimes'
     ``summary_data_from_transaction_data`` computes them.
 
@@ -243,7 +250,7 @@ def rfm_summary(
     return frame(enc.decode_ids("customer", ids), customer, out)
 
 
-def rfm_scores(summary: Any, bins: int = 5) -> Any:
+def rfm_scores(summary: _t.FrameLike, bins: int = 5) -> _t.DataFrame:
     """RFM scores and segments from an :func:`rfm_summary` result.
 
     R ranks ``T - recency`` (more recent is better), F ranks ``frequency`` and M ranks
@@ -339,13 +346,13 @@ class FeatureAggregator:
     def __init__(
         self,
         *,
-        customer: Any,
-        timestamp: Any,
-        amount: Any = None,
-        purchase: Any = None,
-        channel: Any = None,
-        category: Any = None,
-        session: Any = None,
+        customer: _t.ColumnName,
+        timestamp: _t.ColumnName,
+        amount: _t.ColumnName | None = None,
+        purchase: _t.ColumnName | None = None,
+        channel: _t.ColumnName | None = None,
+        category: _t.ColumnName | None = None,
+        session: _t.ColumnName | None = None,
         time_unit: str | None = None,
     ) -> None:
         self._names = _names(
@@ -361,11 +368,11 @@ class FeatureAggregator:
         return int(self._native.n_events)
 
     @property
-    def columns(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, _t.ColumnName]:
         """Role -> column name mapping given at construction."""
         return dict(self._names)
 
-    def update(self, chunk: Any) -> FeatureAggregator:
+    def update(self, chunk: _t.FrameLike) -> FeatureAggregator:
         """Ingests a chunk of events (a rejected chunk leaves the state unchanged).
 
         Parameters
@@ -442,7 +449,12 @@ class FeatureAggregator:
                     maps[role] = lookup
         return maps
 
-    def finish(self, as_of: Any, windows: Any = DEFAULT_WINDOWS, families: Any = None) -> Any:
+    def finish(
+        self,
+        as_of: _t.TimeLike,
+        windows: _t.Windows = DEFAULT_WINDOWS,
+        families: _t.Families | None = None,
+    ) -> _t.DataFrame:
         """Features of everything ingested, exactly as :func:`customer_features` gives them.
 
         Parameters
