@@ -82,7 +82,6 @@ fn check_finite(name: &str, v: f64) -> Result<()> {
     }
 }
 
-
 /// Normal(μ, σ): `ln p = −½ ln 2π − ln σ − z²/2`, `z = (x − μ)/σ`.
 ///
 /// Gradient: `∂/∂x = −z/σ`, `∂/∂μ = z/σ`, `∂/∂σ = (z² − 1)/σ`. `d_params = [∂μ, ∂σ]`.
