@@ -12,6 +12,7 @@ pub mod events;
 pub mod features;
 pub mod numerics;
 pub mod persist;
+pub mod progress;
 pub mod rfm;
 
 pub use error::{ErrorKind, Ki3Error, Result};
