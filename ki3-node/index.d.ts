@@ -308,6 +308,20 @@ export declare class LinearTS {
   merge(base: LinearTS, other: LinearTS): void
 }
 
+/** Progress and cancellation of an `...Async` call. */
+export interface AsyncControl {
+  /**
+   * Aborts the call: the promise rejects with an `Error` whose `name` is "AbortError" and
+   * `code` "Cancelled" (at once when the signal is already aborted).
+   */
+  signal?: AbortSignal
+  /**
+   * Called on the event loop with `(done, total)` while the work runs (rate-limited by the
+   * core) and once at the end.
+   */
+  onProgress?: (done: number, total: number) => void
+}
+
 /** A tracked decision: pass `id` to `reward` when the outcome is known. */
 export interface BanditDecision {
   /** Decision id (a number; a bigint only above 2^53 - 1). */
@@ -588,8 +602,11 @@ export interface RateDrift {
  */
 export declare function replay(policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog): ReplayResult
 
-/** `replay` off the event loop (every error rejects the promise). */
-export declare function replayAsync(policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog): Promise<ReplayResult>
+/**
+ * `replay` off the event loop (every error rejects the promise). `control.signal` aborts it,
+ * `control.onProgress(done, total)` follows it (one unit per logged event).
+ */
+export declare function replayAsync(policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog, control?: AsyncControl): Promise<ReplayResult>
 
 /** A log of uniformly random decisions for `replay`. */
 export interface ReplayLog {
@@ -754,14 +771,17 @@ export interface ShouldStopResult {
  */
 export declare function simulate(policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions): SimulationResult
 
-/** `simulate` off the event loop (every error rejects the promise). */
-export declare function simulateAsync(policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions): Promise<SimulationResult>
+/**
+ * `simulate` off the event loop (every error rejects the promise). `control.signal` aborts
+ * it, `control.onProgress(done, total)` follows it (one unit per step).
+ */
+export declare function simulateAsync(policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions, control?: AsyncControl): Promise<SimulationResult>
 
 /** Options of `simulate`. */
 export interface SimulateOptions {
   /** True success rate of each arm, in [0, 1] (one per arm of the policy). */
   rates: number[] | Float64Array
-  /** Number of steps (at most 1e7). */
+  /** Number of steps (at most the core's step cap; more is an error). */
   steps: number
   /** Seed of the simulated rewards (the policy keeps its own random stream). */
   seed: number | bigint

@@ -13,6 +13,7 @@ pub mod features;
 pub mod model;
 pub mod numerics;
 pub mod persist;
+pub mod progress;
 pub mod rfm;
 pub mod uplift;
 

@@ -3,7 +3,9 @@
 
 use ki3_core::Ki3Error;
 use ki3_core::bandit::{self as cb, AnyPolicy, BernoulliEnv, Drift};
+use ki3_core::progress::{CancelToken, Progress};
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use ndarray::ArrayView2;
 
@@ -15,9 +17,6 @@ use crate::error::{IntoNapi, bad_value, to_napi};
 use crate::{convert_arg, take_job};
 
 type CoreResult<T> = std::result::Result<T, Ki3Error>;
-
-/// Largest accepted number of simulated steps (the result holds four arrays of this length).
-const MAX_STEPS: f64 = 10_000_000.0;
 
 /// How the true rates of `simulate` change over the run.
 #[napi(object, object_to_js = false)]
@@ -39,7 +38,7 @@ pub struct SimulateOptions {
     /// True success rate of each arm, in [0, 1] (one per arm of the policy).
     #[napi(ts_type = "number[] | Float64Array")]
     pub rates: Numbers,
-    /// Number of steps (at most 1e7).
+    /// Number of steps (at most the core's step cap; more is an error).
     pub steps: f64,
     /// Seed of the simulated rewards (the policy keeps its own random stream).
     #[napi(ts_type = "number | bigint")]
@@ -155,51 +154,144 @@ fn policy_arg(env: &Env, v: Unknown) -> Result<AnyPolicy> {
     ))
 }
 
+/// Progress and cancellation of an `...Async` call.
+#[napi(object, object_to_js = false)]
+pub struct AsyncControl<'a> {
+    /// Aborts the call: the promise rejects with an `Error` whose `name` is "AbortError" and
+    /// `code` "Cancelled" (at once when the signal is already aborted).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<Object<'a>>,
+    /// Called on the event loop with `(done, total)` while the work runs (rate-limited by the
+    /// core) and once at the end.
+    #[napi(ts_type = "(done: number, total: number) => void")]
+    pub on_progress: Option<ProgressFn>,
+}
+
+/// The JS progress callback, callable from the thread pool.
+type ProgressFn = ThreadsafeFunction<FnArgs<(f64, f64)>, (), FnArgs<(f64, f64)>, Status, false>;
+
+/// What an async task reports to and is stopped by.
+#[derive(Default)]
+pub struct Control {
+    token: CancelToken,
+    on_progress: Option<ProgressFn>,
+}
+
+impl Control {
+    /// Runs `f` with the core's [`Progress`] for this control; `Cancelled` at once when the
+    /// signal was aborted before the work started.
+    fn run<T>(&self, f: impl FnOnce(&Progress<'_>) -> CoreResult<T>) -> CoreResult<T> {
+        if self.token.is_cancelled() {
+            return Err(Ki3Error::Cancelled);
+        }
+        let report = |done: u64, total: u64| {
+            if let Some(cb) = &self.on_progress {
+                // A full or closing queue drops this report; the next one follows.
+                let _ = cb.call(
+                    (done as f64, total as f64).into(),
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            }
+        };
+        let progress = Progress::none().cancel(&self.token);
+        let progress = if self.on_progress.is_some() {
+            progress.callback(&report)
+        } else {
+            progress
+        };
+        f(&progress)
+    }
+}
+
+/// The third argument of the `...Async` calls: the [`Control`] and the napi-rs signal that
+/// cancels work not yet started.
+fn control_arg(env: &Env, v: Option<Unknown>) -> Result<(Control, Option<AbortSignal>)> {
+    let Some(v) = v else {
+        return Ok((Control::default(), None));
+    };
+    if matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) {
+        return Ok((Control::default(), None));
+    }
+    let o: AsyncControl = convert_arg(env, v, "control")?;
+    let control = Control {
+        token: CancelToken::new(),
+        on_progress: o.on_progress,
+    };
+    let Some(signal) = o.signal else {
+        return Ok((control, None));
+    };
+    let not_a_signal = || {
+        Error::new(
+            Status::InvalidArg,
+            "control.signal: expected an AbortSignal",
+        )
+    };
+    let aborted: Option<bool> = signal
+        .get_named_property("aborted")
+        .map_err(|_| not_a_signal())?;
+    let Some(aborted) = aborted else {
+        return Err(not_a_signal());
+    };
+    // SAFETY: `signal` is a live object handle of this call's scope on the JS thread; napi-rs
+    // checks that it can wrap it as an AbortSignal.
+    let abort = unsafe { AbortSignal::from_napi_value(env.raw(), signal.raw()) }
+        .map_err(|e| Error::new(Status::InvalidArg, format!("control.signal: {}", e.reason)))?;
+    if aborted {
+        control.token.cancel();
+    }
+    let token = control.token.clone();
+    abort.on_abort(move || token.cancel());
+    Ok((control, Some(abort)))
+}
+
+/// A rejection for a failed async task: cancelled work becomes an `AbortError` (code
+/// "Cancelled"), other errors pass unchanged.
+fn reject_error(env: &Env, err: Error) -> Error {
+    if err.status != Status::Cancelled {
+        return err;
+    }
+    let made = env.create_error(err).and_then(|mut e| {
+        e.set_named_property("name", "AbortError")?;
+        Ok(Error::from(e.to_unknown()))
+    });
+    made.unwrap_or_else(|e| e)
+}
+
 struct SimulateArgs {
     env: BernoulliEnv,
     steps: usize,
     seed: u64,
 }
 
-fn simulate_args(o: SimulateOptions) -> CoreResult<SimulateArgs> {
-    if !(o.steps.fract() == 0.0 && (0.0..=MAX_STEPS).contains(&o.steps)) {
-        return Err(Ki3Error::param(
-            "steps",
-            format!("must be an integer in [0, {MAX_STEPS:e}], got {}", o.steps),
-        ));
+/// A non-negative integer count or step from JS (`arg` names it in errors); values beyond
+/// `usize` saturate, so the core's caps reject them.
+fn count_arg(arg: &str, v: f64) -> CoreResult<usize> {
+    if v.fract() == 0.0 && v >= 0.0 {
+        // `as` saturates: a huge count stays huge and meets the core's cap.
+        Ok(v as usize)
+    } else {
+        Err(Ki3Error::param(
+            arg,
+            format!("must be a non-negative integer, got {v}"),
+        ))
     }
+}
+
+fn simulate_args(o: SimulateOptions) -> CoreResult<SimulateArgs> {
+    let steps = count_arg("steps", o.steps)?;
+    cb::check_steps(steps)?;
     let drift = match o.drift {
         None => Drift::None,
-        Some(d) => match d.kind.as_str() {
-            "switch" => {
-                let at = d.at.ok_or_else(|| {
-                    Ki3Error::param("drift.at", "required when drift.kind is \"switch\"")
-                })?;
-                if !(at.fract() == 0.0 && (0.0..=MAX_STEPS).contains(&at)) {
-                    return Err(Ki3Error::param(
-                        "drift.at",
-                        format!("must be a non-negative integer step, got {at}"),
-                    ));
-                }
-                Drift::Switch {
-                    at: at as usize,
-                    rates: d.rates.0,
-                }
-            }
-            "linear" => Drift::Linear { rates: d.rates.0 },
-            other => {
-                return Err(Ki3Error::param(
-                    "drift.kind",
-                    format!("must be \"switch\" or \"linear\", got {other:?}"),
-                ));
-            }
-        },
+        Some(d) => {
+            let at = d.at.map(|at| count_arg("drift.at", at)).transpose()?;
+            Drift::from_parts(Some(d.kind.as_str()), at, Some(d.rates.0))?
+        }
     };
     let env = BernoulliEnv::new(o.rates.0).with_drift(drift);
     env.check()?;
     Ok(SimulateArgs {
         env,
-        steps: o.steps as usize,
+        steps,
         seed: o.seed.resolve("seed")?,
     })
 }
@@ -209,8 +301,12 @@ pub struct SimulateOut {
     sim: cb::Simulation,
 }
 
-fn run_simulate(mut policy: AnyPolicy, a: &SimulateArgs) -> CoreResult<SimulateOut> {
-    let sim = cb::simulate_bernoulli(policy.as_dyn_mut(), &a.env, a.steps, a.seed)?;
+fn run_simulate(
+    mut policy: AnyPolicy,
+    a: &SimulateArgs,
+    progress: &Progress<'_>,
+) -> CoreResult<SimulateOut> {
+    let sim = cb::simulate_bernoulli_with(&mut policy, &a.env, a.steps, a.seed, progress)?;
     Ok(SimulateOut {
         arms: policy.as_dyn().arm_names().to_vec(),
         sim,
@@ -248,12 +344,15 @@ fn simulate_job(env: &Env, policy: Unknown, options: Unknown) -> Result<(AnyPoli
 )]
 pub fn simulate(env: Env, policy: Unknown, options: Unknown) -> Result<SimulationResult> {
     let (policy, args) = simulate_job(&env, policy, options)?;
-    run_simulate(policy, &args).map(simulation_to_js).napi()
+    run_simulate(policy, &args, &Progress::none())
+        .map(simulation_to_js)
+        .napi()
 }
 
 /// Runs `simulate` on the libuv thread pool.
 pub struct SimulateTask {
     job: Option<Result<(AnyPolicy, SimulateArgs)>>,
+    control: Control,
 }
 
 #[napi]
@@ -263,23 +362,47 @@ impl Task for SimulateTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let (policy, args) = take_job(&mut self.job)?;
-        run_simulate(policy, &args).map_err(to_napi)
+        self.control
+            .run(|p| run_simulate(policy, &args, p))
+            .map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
         Ok(simulation_to_js(out))
     }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        Err(reject_error(&env, err))
+    }
 }
 
-/// `simulate` off the event loop (every error rejects the promise).
+/// `simulate` off the event loop (every error rejects the promise). `control.signal` aborts
+/// it, `control.onProgress(done, total)` follows it (one unit per step).
 #[napi(
-    ts_args_type = "policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions",
+    ts_args_type = "policy: BernoulliTS | GaussianTS | BernoulliTSOptions, options: SimulateOptions, control?: AsyncControl",
     ts_return_type = "Promise<SimulationResult>"
 )]
-pub fn simulate_async(env: Env, policy: Unknown, options: Unknown) -> AsyncTask<SimulateTask> {
-    AsyncTask::new(SimulateTask {
-        job: Some(simulate_job(&env, policy, options)),
-    })
+pub fn simulate_async(
+    env: Env,
+    policy: Unknown,
+    options: Unknown,
+    control: Option<Unknown>,
+) -> AsyncTask<SimulateTask> {
+    let job = simulate_job(&env, policy, options);
+    let (job, control, signal) = with_control(&env, job, control);
+    AsyncTask::with_optional_signal(SimulateTask { job, control }, signal)
+}
+
+/// Reads the control argument; a bad one becomes the job's error (the promise rejects).
+fn with_control<T>(
+    env: &Env,
+    job: Result<T>,
+    control: Option<Unknown>,
+) -> (Option<Result<T>>, Control, Option<AbortSignal>) {
+    match control_arg(env, control) {
+        Ok((control, signal)) => (Some(job), control, signal),
+        Err(e) => (Some(Err(e)), Control::default(), None),
+    }
 }
 
 struct ReplayArgs {
@@ -332,7 +455,11 @@ fn replay_job(env: &Env, policy: Unknown, log: Unknown) -> Result<(AnyPolicy, Re
     ))
 }
 
-fn run_replay(mut policy: AnyPolicy, a: &ReplayArgs) -> CoreResult<cb::ReplayResult> {
+fn run_replay(
+    mut policy: AnyPolicy,
+    a: &ReplayArgs,
+    progress: &Progress<'_>,
+) -> CoreResult<cb::ReplayResult> {
     let d = policy.as_dyn().context_dim();
     let n = a.arms.len();
     let view = match &a.contexts {
@@ -348,7 +475,7 @@ fn run_replay(mut policy: AnyPolicy, a: &ReplayArgs) -> CoreResult<cb::ReplayRes
             )
         }
     };
-    cb::replay(policy.as_dyn_mut(), &a.arms, &a.rewards, view)
+    cb::replay_with(&mut policy, &a.arms, &a.rewards, view, progress)
 }
 
 fn replay_to_js(r: cb::ReplayResult) -> ReplayResult {
@@ -369,12 +496,15 @@ fn replay_to_js(r: cb::ReplayResult) -> ReplayResult {
 )]
 pub fn replay(env: Env, policy: Unknown, log: Unknown) -> Result<ReplayResult> {
     let (policy, args) = replay_job(&env, policy, log)?;
-    run_replay(policy, &args).map(replay_to_js).napi()
+    run_replay(policy, &args, &Progress::none())
+        .map(replay_to_js)
+        .napi()
 }
 
 /// Runs `replay` on the libuv thread pool.
 pub struct ReplayTask {
     job: Option<Result<(AnyPolicy, ReplayArgs)>>,
+    control: Control,
 }
 
 #[napi]
@@ -384,21 +514,33 @@ impl Task for ReplayTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let (policy, args) = take_job(&mut self.job)?;
-        run_replay(policy, &args).map_err(to_napi)
+        self.control
+            .run(|p| run_replay(policy, &args, p))
+            .map_err(to_napi)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
         Ok(replay_to_js(out))
     }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        Err(reject_error(&env, err))
+    }
 }
 
-/// `replay` off the event loop (every error rejects the promise).
+/// `replay` off the event loop (every error rejects the promise). `control.signal` aborts it,
+/// `control.onProgress(done, total)` follows it (one unit per logged event).
 #[napi(
-    ts_args_type = "policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog",
+    ts_args_type = "policy: BernoulliTS | GaussianTS | LinearTS | BernoulliTSOptions, log: ReplayLog, control?: AsyncControl",
     ts_return_type = "Promise<ReplayResult>"
 )]
-pub fn replay_async(env: Env, policy: Unknown, log: Unknown) -> AsyncTask<ReplayTask> {
-    AsyncTask::new(ReplayTask {
-        job: Some(replay_job(&env, policy, log)),
-    })
+pub fn replay_async(
+    env: Env,
+    policy: Unknown,
+    log: Unknown,
+    control: Option<Unknown>,
+) -> AsyncTask<ReplayTask> {
+    let job = replay_job(&env, policy, log);
+    let (job, control, signal) = with_control(&env, job, control);
+    AsyncTask::with_optional_signal(ReplayTask { job, control }, signal)
 }

@@ -3,8 +3,10 @@
 //!
 //! Each class holds its core policy behind a `Mutex`, so concurrent calls from Python threads
 //! are serialised (never rejected). The lock is only ever taken either with the GIL released
-//! (`py.detach`) or by a non-blocking `try_lock` while attached, and nothing attaches to Python
-//! while holding it, so the two locks cannot deadlock. Single calls address arms by name; batch
+//! (`py.detach`) or by a non-blocking `try_lock` while attached, so the two locks cannot
+//! deadlock: the only code that attaches while holding it is the progress hook of long runs
+//! ([`interruptible`]), which checks signals and calls the Python layer's progress bar, never
+//! a policy. Single calls address arms by name; batch
 //! calls take arm indices, which the Python layer gets from `arm_indices` (numpy unicode
 //! columns, looked up row by row here) or from `arm_index` once per distinct name.
 
@@ -14,8 +16,9 @@ use ki3_core::Ki3Error;
 use ki3_core::bandit::{
     ArmCode, ArmModel, BernoulliEnv, BetaPrior, ContextFreeTs, Drift, Insight, LinearTs,
     LinearTsParams, NigPrior, PolicyOptions, ReplayResult, RewardValue, ServingPolicy,
-    StopDecision, StoppingRule, TsParams, replay, simulate_bernoulli,
+    StopDecision, StoppingRule, TsParams, replay_with, simulate_bernoulli_with,
 };
+use ki3_core::progress::{CancelToken, Progress};
 use numpy::ndarray::ArrayView2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -71,6 +74,42 @@ fn detached<T: Send, R: Send>(
     f: impl FnOnce(&mut T) -> R + Send,
 ) -> R {
     py.detach(|| f(&mut lock(m)))
+}
+
+/// Runs long work `f` on the locked state with the GIL released, reporting to the core's
+/// [`Progress`]. At each progress report (every ~50 ms, and at the end) it re-attaches, checks
+/// for signals (`py.check_signals()`, so Ctrl-C lands within a report interval) and calls
+/// `progress(done, total)` when given. A signal handler's exception (`KeyboardInterrupt`) or
+/// the callback's cancels the work (the core leaves the policy unchanged) and is raised.
+fn interruptible<T: Send, R: Send>(
+    py: Python<'_>,
+    m: &Mutex<T>,
+    progress: Option<Py<PyAny>>,
+    f: impl FnOnce(&mut T, &Progress<'_>) -> CoreResult<R> + Send,
+) -> PyResult<R> {
+    let token = CancelToken::new();
+    let pending: Mutex<Option<PyErr>> = Mutex::new(None);
+    let report = |done: u64, total: u64| {
+        Python::attach(|py| {
+            let checked = py.check_signals().and_then(|()| match &progress {
+                Some(cb) => cb.call1(py, (done, total)).map(drop),
+                None => Ok(()),
+            });
+            if let Err(e) = checked {
+                lock(&pending).get_or_insert(e);
+                token.cancel();
+            }
+        })
+    };
+    let hooks = Progress::none().cancel(&token).callback(&report);
+    let out = py.detach(|| f(&mut lock(m), &hooks));
+    let raised = pending.into_inner().unwrap_or_else(PoisonError::into_inner);
+    match (out, raised) {
+        // An interrupt that arrived with the last report is not lost.
+        (_, Some(e)) => Err(e),
+        (Ok(r), None) => Ok(r),
+        (Err(e), None) => Err(to_pyerr(e)),
+    }
 }
 
 /// A batch update of a context-free policy, run with the GIL released.
@@ -659,9 +698,11 @@ macro_rules! context_free_class {
                     quick(py, &self.inner, |ts| ts.params().get_prior().values())
                 }
 
-                /// Simulates `steps` Bernoulli rounds on this policy (it learns). Returns a dict of
-                /// arrays: `regret`, `uniform_regret`, `choices` (arm indices), `rewards`.
-                #[pyo3(signature = (rates, steps, seed=0, drift_kind=None, drift_at=0, drift_rates=None))]
+                /// Simulates `steps` Bernoulli rounds on this policy (it learns when the run
+                /// completes; Ctrl-C or an exception from `progress(done, total)` stops it and
+                /// leaves the policy unchanged). Returns a dict of arrays: `regret`,
+                /// `uniform_regret`, `choices` (arm indices), `rewards`.
+                #[pyo3(signature = (rates, steps, seed=0, drift_kind=None, drift_at=0, drift_rates=None, progress=None))]
                 #[allow(clippy::too_many_arguments)]
                 fn simulate<'py>(
                     &self,
@@ -672,16 +713,16 @@ macro_rules! context_free_class {
                     drift_kind: Option<&str>,
                     drift_at: usize,
                     drift_rates: Option<Vec<f64>>,
+                    progress: Option<Py<PyAny>>,
                 ) -> PyResult<Bound<'py, PyDict>> {
                     let env = BernoulliEnv::new(rates).with_drift(drift(
                         drift_kind,
                         drift_at,
                         drift_rates,
                     )?);
-                    let sim = detached(py, &self.inner, |ts| {
-                        simulate_bernoulli(ts, &env, steps, seed)
-                    })
-                    .map_err(to_pyerr)?;
+                    let sim = interruptible(py, &self.inner, progress, |ts, p| {
+                        simulate_bernoulli_with(ts, &env, steps, seed, p)
+                    })?;
                     let out = PyDict::new(py);
                     out.set_item("regret", sim.regret.into_pyarray(py))?;
                     out.set_item("uniform_regret", sim.uniform_regret.into_pyarray(py))?;
@@ -692,20 +733,22 @@ macro_rules! context_free_class {
                 }
 
                 /// Offline replay on logged uniform-random data (arm indices); the policy learns
-                /// from the matched events. `(events, matched, mean_reward, std_error)`.
+                /// from the matched events (when the replay completes; see `simulate` for
+                /// `progress` and Ctrl-C). `(events, matched, mean_reward, std_error)`.
+                #[pyo3(signature = (arms, rewards, progress=None))]
                 fn replay(
                     &self,
                     py: Python<'_>,
                     arms: PyReadonlyArray1<'_, usize>,
                     rewards: PyReadonlyArray1<'_, f64>,
+                    progress: Option<Py<PyAny>>,
                 ) -> PyResult<ReplayOut> {
                     let arms = slice(&arms, "arms")?;
                     let rewards = slice(&rewards, "rewards")?;
-                    detached(py, &self.inner, |ts| {
-                        replay(ts, arms, rewards, None)
+                    interruptible(py, &self.inner, progress, |ts, p| {
+                        replay_with(ts, arms, rewards, None, p)
                     })
                     .map(replay_out)
-                    .map_err(to_pyerr)
                 }
 
             }
@@ -805,22 +848,25 @@ bandit_class!(
             quick(py, &self.inner, |ts| ts.params().get_noise())
         }
 
-        /// Offline replay on logged uniform-random data; the policy learns from matched events.
+        /// Offline replay on logged uniform-random data; the policy learns from matched events
+        /// (when the replay completes; Ctrl-C or an exception from `progress(done, total)`
+        /// stops it and leaves the policy unchanged).
+        #[pyo3(signature = (arms, rewards, contexts, progress=None))]
         fn replay(
             &self,
             py: Python<'_>,
             arms: PyReadonlyArray1<'_, usize>,
             rewards: PyReadonlyArray1<'_, f64>,
             contexts: PyReadonlyArray2<'_, f64>,
+            progress: Option<Py<PyAny>>,
         ) -> PyResult<ReplayOut> {
             let arms = slice(&arms, "arms")?;
             let rewards = slice(&rewards, "rewards")?;
             let contexts = contexts.as_array();
-            detached(py, &self.inner, |ts| {
-                replay(ts, arms, rewards, Some(contexts))
+            interruptible(py, &self.inner, progress, |ts, p| {
+                replay_with(ts, arms, rewards, Some(contexts), p)
             })
             .map(replay_out)
-            .map_err(to_pyerr)
         }
     }
 );

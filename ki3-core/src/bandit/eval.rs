@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{BanditRng, Policy};
 use super::engine::check_batch_lengths;
 use crate::error::{Ki3Error, Result};
+use crate::progress::Progress;
 
 /// How the true rates of a [`BernoulliEnv`] change over the steps of a simulation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +111,21 @@ impl BernoulliEnv {
     }
 }
 
+/// Most steps [`simulate_bernoulli`] accepts (its result holds four arrays of this length).
+pub const MAX_SIMULATION_STEPS: usize = 10_000_000;
+
+/// Checks a simulation's step count against [`MAX_SIMULATION_STEPS`], before anything is
+/// allocated.
+pub fn check_steps(steps: usize) -> Result<()> {
+    if steps > MAX_SIMULATION_STEPS {
+        return Err(Ki3Error::param(
+            "steps",
+            format!("must be at most {MAX_SIMULATION_STEPS}, got {steps}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Result of [`simulate_bernoulli`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Simulation {
@@ -125,13 +141,42 @@ pub struct Simulation {
 
 /// Runs `policy` for `steps` steps on `env`: at each step the policy chooses, a Bernoulli reward
 /// is drawn (generator seeded with `seed`, independent of the policy's own), and the policy
-/// learns it. The policy must be context-free with one arm per rate.
+/// learns it. The policy must be context-free with one arm per rate, and `steps` at most
+/// [`MAX_SIMULATION_STEPS`].
 pub fn simulate_bernoulli<P: Policy + ?Sized>(
     policy: &mut P,
     env: &BernoulliEnv,
     steps: usize,
     seed: u64,
 ) -> Result<Simulation> {
+    simulate_loop(policy, env, steps, seed, &Progress::none())
+}
+
+/// [`simulate_bernoulli`] reporting progress (one unit per step) and stoppable through
+/// `progress`'s cancellation token. It runs on a copy of the policy that replaces `policy` only
+/// when the run completes: a cancelled ([`Ki3Error::Cancelled`]) or failed run leaves `policy`
+/// unchanged.
+pub fn simulate_bernoulli_with<P: Policy + Clone>(
+    policy: &mut P,
+    env: &BernoulliEnv,
+    steps: usize,
+    seed: u64,
+    progress: &Progress<'_>,
+) -> Result<Simulation> {
+    let mut run = policy.clone();
+    let out = simulate_loop(&mut run, env, steps, seed, progress)?;
+    *policy = run;
+    Ok(out)
+}
+
+fn simulate_loop<P: Policy + ?Sized>(
+    policy: &mut P,
+    env: &BernoulliEnv,
+    steps: usize,
+    seed: u64,
+    progress: &Progress<'_>,
+) -> Result<Simulation> {
+    check_steps(steps)?;
     env.check()?;
     if policy.context_dim() != 0 {
         return Err(Ki3Error::param(
@@ -156,7 +201,9 @@ pub fn simulate_bernoulli<P: Policy + ?Sized>(
         rewards: Vec::with_capacity(steps),
     };
     let (mut regret, mut uniform) = (0.0, 0.0);
+    let mut ticker = progress.ticker(steps as u64);
     for t in 0..steps {
+        ticker.tick(t as u64)?;
         env.rates_at(t, steps, &mut rates);
         let best = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mean = rates.iter().sum::<f64>() / rates.len() as f64;
@@ -174,6 +221,7 @@ pub fn simulate_bernoulli<P: Policy + ?Sized>(
         out.choices.push(arm);
         out.rewards.push(reward);
     }
+    ticker.finish()?;
     Ok(out)
 }
 
@@ -202,6 +250,32 @@ pub fn replay<P: Policy + ?Sized>(
     arms: &[usize],
     rewards: &[f64],
     contexts: Option<ArrayView2<f64>>,
+) -> Result<ReplayResult> {
+    replay_loop(policy, arms, rewards, contexts, &Progress::none())
+}
+
+/// [`replay`] reporting progress (one unit per logged event) and stoppable through
+/// `progress`'s cancellation token. It runs on a copy of the policy that replaces `policy` only
+/// when the replay completes: a cancelled or failed replay leaves `policy` unchanged.
+pub fn replay_with<P: Policy + Clone>(
+    policy: &mut P,
+    arms: &[usize],
+    rewards: &[f64],
+    contexts: Option<ArrayView2<f64>>,
+    progress: &Progress<'_>,
+) -> Result<ReplayResult> {
+    let mut run = policy.clone();
+    let out = replay_loop(&mut run, arms, rewards, contexts, progress)?;
+    *policy = run;
+    Ok(out)
+}
+
+fn replay_loop<P: Policy + ?Sized>(
+    policy: &mut P,
+    arms: &[usize],
+    rewards: &[f64],
+    contexts: Option<ArrayView2<f64>>,
+    progress: &Progress<'_>,
 ) -> Result<ReplayResult> {
     let n = arms.len();
     check_batch_lengths(n, rewards.len())?;
@@ -248,7 +322,9 @@ pub fn replay<P: Policy + ?Sized>(
     }
     let mut x = Vec::with_capacity(d);
     let (mut matched, mut sum, mut sum_sq) = (0usize, 0.0, 0.0);
+    let mut ticker = progress.ticker(n as u64);
     for i in 0..n {
+        ticker.tick(i as u64)?;
         x.clear();
         if let Some(c) = &contexts {
             x.extend(c.row(i).iter().copied());
@@ -260,6 +336,7 @@ pub fn replay<P: Policy + ?Sized>(
             sum_sq += rewards[i] * rewards[i];
         }
     }
+    ticker.finish()?;
     let mean_reward = (matched > 0).then(|| sum / matched as f64);
     let std_error = (matched > 1).then(|| {
         let m = matched as f64;
@@ -319,5 +396,86 @@ impl Policy for UniformRandom {
                 reason: format!("unknown arm {arm}"),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bandit::BernoulliTsParams;
+    use crate::progress::CancelToken;
+    use std::sync::Mutex;
+
+    #[test]
+    fn progress_does_not_change_results_and_ends_at_total() {
+        let env = BernoulliEnv::new(vec![0.1, 0.3, 0.2]);
+        let mut a = BernoulliTsParams::default().seed(5).build(3).unwrap();
+        let mut b = a.clone();
+        let plain = simulate_bernoulli(&mut a, &env, 5000, 9).unwrap();
+        let calls = Mutex::new(Vec::new());
+        let cb = |d: u64, n: u64| calls.lock().unwrap().push((d, n));
+        let p = Progress::none().callback(&cb);
+        let with = simulate_bernoulli_with(&mut b, &env, 5000, 9, &p).unwrap();
+        assert_eq!(plain, with);
+        assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+        assert_eq!(calls.lock().unwrap().last(), Some(&(5000, 5000)));
+    }
+
+    #[test]
+    fn cancelled_runs_leave_the_policy_unchanged() {
+        let env = BernoulliEnv::new(vec![0.1, 0.3]);
+        let mut ts = BernoulliTsParams::default().seed(1).build(2).unwrap();
+        let before = ts.to_json().unwrap();
+        let token = CancelToken::new();
+        token.cancel();
+        let p = Progress::none().cancel(&token);
+        let err = simulate_bernoulli_with(&mut ts, &env, 100_000, 3, &p).unwrap_err();
+        assert_eq!(err, Ki3Error::Cancelled);
+        assert_eq!(ts.to_json().unwrap(), before);
+        let arms = vec![0usize; 10_000];
+        let rewards = vec![1.0; 10_000];
+        let err = replay_with(&mut ts, &arms, &rewards, None, &p).unwrap_err();
+        assert_eq!(err, Ki3Error::Cancelled);
+        assert_eq!(ts.to_json().unwrap(), before);
+    }
+
+    #[test]
+    fn replay_with_progress_matches_replay() {
+        let mut a = BernoulliTsParams::default().seed(2).build(3).unwrap();
+        let mut b = a.clone();
+        let arms: Vec<usize> = (0..20_000).map(|i| i % 3).collect();
+        let rewards: Vec<f64> = (0..20_000).map(|i| ((i / 3) % 2) as f64).collect();
+        let plain = replay(&mut a, &arms, &rewards, None).unwrap();
+        let cb = |_: u64, _: u64| {};
+        let token = CancelToken::new();
+        let p = Progress::none().callback(&cb).cancel(&token);
+        let with = replay_with(&mut b, &arms, &rewards, None, &p).unwrap();
+        assert_eq!(plain, with);
+        assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+    }
+
+    #[test]
+    fn the_step_cap_is_a_parameter_error_before_any_work() {
+        let env = BernoulliEnv::new(vec![0.1, 0.3]);
+        let mut ts = BernoulliTsParams::default().seed(1).build(2).unwrap();
+        let before = ts.to_json().unwrap();
+        let err = simulate_bernoulli(&mut ts, &env, 1usize << 40, 3).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Input);
+        assert!(err.to_string().contains("steps"), "{err}");
+        assert_eq!(ts.to_json().unwrap(), before);
+        assert!(check_steps(MAX_SIMULATION_STEPS).is_ok());
+    }
+
+    #[test]
+    fn callback_rate_is_bounded_during_a_run() {
+        let env = BernoulliEnv::new(vec![0.1, 0.3]);
+        let mut ts = BernoulliTsParams::default().seed(1).build(2).unwrap();
+        let calls = Mutex::new(Vec::new());
+        let cb = |d: u64, n: u64| calls.lock().unwrap().push((d, n));
+        let p = Progress::none()
+            .callback(&cb)
+            .interval(std::time::Duration::from_secs(3600));
+        simulate_bernoulli_with(&mut ts, &env, 200_000, 3, &p).unwrap();
+        assert_eq!(*calls.lock().unwrap(), vec![(200_000, 200_000)]);
     }
 }

@@ -57,7 +57,8 @@ pub use context_free::{
     BernoulliTs, BernoulliTsParams, ContextFreeTs, GaussianTs, GaussianTsParams, TsParams,
 };
 pub use eval::{
-    BernoulliEnv, Drift, ReplayResult, Simulation, UniformRandom, replay, simulate_bernoulli,
+    BernoulliEnv, Drift, MAX_SIMULATION_STEPS, ReplayResult, Simulation, UniformRandom,
+    check_steps, replay, replay_with, simulate_bernoulli, simulate_bernoulli_with,
 };
 pub use linear::{LinearTs, LinearTsParams, MAX_ABS_INPUT, MAX_DIM};
 pub use models::{

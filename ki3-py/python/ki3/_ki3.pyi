@@ -5,7 +5,7 @@ optionally ``amount`` (float64), ``purchase`` (bool), ``channel`` / ``category``
 ``session`` (uint64). ``time_unit`` is one of "D", "s", "ms", "us", "ns".
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeAlias, final
 
 import numpy as np
@@ -184,8 +184,14 @@ class BernoulliTS:
         drift_kind: str | None = None,
         drift_at: int = 0,
         drift_rates: Sequence[float] | None = None,
+        progress: Callable[[int, int], object] | None = None,
     ) -> dict[str, npt.NDArray[np.generic]]: ...
-    def replay(self, arms: npt.NDArray[np.uintp], rewards: _F64) -> _Replay: ...
+    def replay(
+        self,
+        arms: npt.NDArray[np.uintp],
+        rewards: _F64,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> _Replay: ...
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str) -> BernoulliTS: ...
@@ -264,8 +270,14 @@ class GaussianTS:
         drift_kind: str | None = None,
         drift_at: int = 0,
         drift_rates: Sequence[float] | None = None,
+        progress: Callable[[int, int], object] | None = None,
     ) -> dict[str, npt.NDArray[np.generic]]: ...
-    def replay(self, arms: npt.NDArray[np.uintp], rewards: _F64) -> _Replay: ...
+    def replay(
+        self,
+        arms: npt.NDArray[np.uintp],
+        rewards: _F64,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> _Replay: ...
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str) -> GaussianTS: ...
@@ -344,7 +356,11 @@ class LinearTS:
     @property
     def pending_decisions(self) -> int: ...
     def replay(
-        self, arms: npt.NDArray[np.uintp], rewards: _F64, contexts: _F64
+        self,
+        arms: npt.NDArray[np.uintp],
+        rewards: _F64,
+        contexts: _F64,
+        progress: Callable[[int, int], object] | None = None,
     ) -> _Replay: ...
     def to_json(self) -> str: ...
     @staticmethod

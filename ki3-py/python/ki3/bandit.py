@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import copy as _copy
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
@@ -1028,6 +1029,31 @@ def _rates(rates: Any, names: list[str], name: str) -> list[float]:
     return _vector(rates, name).tolist()
 
 
+@contextmanager
+def _progress_bar(show: bool, desc: str, unit: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``(done, total)`` callback drawing a tqdm bar while the block runs (``None`` when
+    ``show`` is false or tqdm is not installed)."""
+    if not show:
+        yield None
+        return
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        yield None
+        return
+    bar = tqdm(desc=desc, unit=unit)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
 def simulate(
     policy: BernoulliTS | GaussianTS,
     rates: _t.Rates,
@@ -1035,6 +1061,7 @@ def simulate(
     seed: int = 0,
     drift: _t.Drift | None = None,
     inplace: bool = False,
+    progress: bool = False,
 ) -> Simulation:
     """Runs ``policy`` on Bernoulli arms with known success rates and reports its regret next to
     uniform random allocation.
@@ -1049,7 +1076,7 @@ def simulate(
     rates : sequence of float or mapping / Series from arm name to rate
         Success probability of every arm (a sequence follows ``policy.all_arms``).
     steps : int
-        Number of steps.
+        Number of steps (the core caps it; more raises ``InvalidInputError``).
     seed : int
         Seed of the rewards.
     drift : tuple, optional
@@ -1057,6 +1084,9 @@ def simulate(
         ``("linear", final_rates)``: rates move linearly to ``final_rates`` at the last step.
     inplace : bool
         Let ``policy`` itself learn (default: it is left untouched).
+    progress : bool
+        Show a tqdm progress bar (when tqdm is installed). Ctrl-C stops the run within half a
+        second with ``KeyboardInterrupt``, and ``policy`` is then left unchanged.
 
     Returns
     -------
@@ -1070,7 +1100,7 @@ def simulate(
         )
     names = policy.all_arms
     p = _rates(rates, names, "rates")
-    n = _uint(steps, "steps", 0, 2**40)
+    n = _uint(steps, "steps")
     s = _uint(seed, "seed")
     kind, at, new = None, 0, None
     if drift is not None:
@@ -1080,7 +1110,7 @@ def simulate(
             )
         kind = drift[0]
         if kind == "switch" and len(drift) == 3:
-            at, new = _uint(drift[1], "drift at", 0, 2**40), _rates(drift[2], names, "drift")
+            at, new = _uint(drift[1], "drift at"), _rates(drift[2], names, "drift")
         elif kind == "linear" and len(drift) == 2:
             new = _rates(drift[1], names, "drift")
         else:
@@ -1088,7 +1118,8 @@ def simulate(
                 f"drift: expected ('switch', at, rates) or ('linear', rates), got {drift!r}"
             )
     run = policy if inplace else policy.copy()
-    out = run._native.simulate(p, n, s, kind, at, new)
+    with _progress_bar(progress, "simulate", "step") as hook:
+        out = run._native.simulate(p, n, s, kind, at, new, hook)
     return Simulation(out, names, run)
 
 
@@ -1098,6 +1129,7 @@ def replay(
     rewards: _t.ArrayLike,
     contexts: _t.ArrayLike | None = None,
     inplace: bool = False,
+    progress: bool = False,
 ) -> dict[str, float]:
     """Offline replay evaluation (Li et al. 2011) on a log whose arms were chosen uniformly at
     random: walking the log in order, an event counts (and the policy learns its reward) when
@@ -1115,6 +1147,9 @@ def replay(
         Logged contexts (:class:`LinearTS` only).
     inplace : bool
         Let ``policy`` itself learn from the matched events.
+    progress : bool
+        Show a tqdm progress bar (when tqdm is installed). Ctrl-C stops the replay within half
+        a second with ``KeyboardInterrupt``, and ``policy`` is then left unchanged.
 
     Returns
     -------
@@ -1134,10 +1169,13 @@ def replay(
     if policy._contextual:
         if contexts is None:
             raise InvalidInputError("contexts: LinearTS needs the logged contexts")
-        out = run._native.replay(codes, values, _matrix(contexts, "contexts"))
+        ctx = _matrix(contexts, "contexts")
+        with _progress_bar(progress, "replay", "event") as hook:
+            out = run._native.replay(codes, values, ctx, hook)
     else:
         policy._ctx(contexts)
-        out = run._native.replay(codes, values)
+        with _progress_bar(progress, "replay", "event") as hook:
+            out = run._native.replay(codes, values, hook)
     events, matched, mean, se = out
     nan = float("nan")
     return {
