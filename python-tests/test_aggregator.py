@@ -116,7 +116,11 @@ def test_pickle_save_load_and_json_round_trips(events, one_shot, tmp_path):
     pd.testing.assert_frame_equal(loaded.finish(AS_OF, windows=WINDOWS), one_shot,
                                   check_exact=True)
     doc = json.loads(path.read_text())
-    assert doc["format"] == "ki3-py" and doc["aggregator"]["format"] == "ki3"
+    # The core JSON (what Node and Rust read), with the dictionaries inside when names are coded.
+    assert (doc["format"], doc["kind"]) == ("ki3", "FeatureAggregator")
+    assert doc["version"] == (2 if "dictionaries" in doc["state"] else 1)
+    assert "dictionaries" in doc["state"]  # channel and category are names in both cases
+    assert json.loads(agg.to_json()) == json.loads(agg.core_json())
 
 
 def test_core_json_holds_codes_and_loads_on_its_own(shop_arrays):
@@ -193,22 +197,59 @@ def test_corrupt_json_raises_invalid_input(text):
         FeatureAggregator.from_json(text)
 
 
+def legacy_envelope(agg: FeatureAggregator) -> str:
+    """The ``{"format": "ki3-py"}`` envelope that ``save`` wrote before the dictionaries moved
+    into the core state (dictionaries outside, a core state of version 1 inside)."""
+    core = json.loads(agg.core_json())
+    dicts = core["state"].pop("dictionaries", {})
+    core["state"].pop("columns", None)
+    core["version"] = 1
+    roles = {}
+    for role in ("customer", "channel", "category", "session"):
+        if role in dicts:
+            roles[role] = {"mode": "codes", "labels": dicts[role]}
+        elif role in agg.columns:
+            roles[role] = {"mode": "raw", "dtype": "<i8"}
+        else:
+            roles[role] = None
+    unit = {"days": "D", "seconds": "s", "milliseconds": "ms", "microseconds": "us",
+            "nanoseconds": "ns"}[core["state"]["unit"]]
+    return json.dumps({
+        "format": "ki3-py", "kind": "FeatureAggregator", "version": 1, "columns": agg.columns,
+        "encoders": {"time_unit": unit, "roles": roles}, "aggregator": core,
+    })
+
+
+def test_legacy_envelope_loads(events, one_shot, tmp_path):
+    agg = FeatureAggregator(**SHOP_COLUMNS).update(events)
+    text = legacy_envelope(agg)
+    path = tmp_path / "legacy.json"
+    path.write_text(text)
+    for back in (FeatureAggregator.from_json(text), ki3.load(path)):
+        assert back.columns == agg.columns and back.n_events == agg.n_events
+        pd.testing.assert_frame_equal(back.finish(AS_OF, windows=WINDOWS), one_shot,
+                                      check_exact=True)
+        # Saved again, it is the core JSON with the dictionaries inside.
+        assert json.loads(back.to_json()) == json.loads(agg.to_json())
+
+
 def test_corrupt_wrapper_fields_raise_invalid_input(shop_arrays):
     agg = FeatureAggregator(**SHOP_COLUMNS).update(named(pd.DataFrame(shop_arrays)))
-    doc = json.loads(agg.to_json())
+    legacy = legacy_envelope(agg)
+    doc = json.loads(legacy)
     doc["encoders"]["roles"]["channel"]["labels"] = ["only-one"]
     with pytest.raises(ki3.InvalidInputError, match="out of range"):
         FeatureAggregator.from_json(json.dumps(doc))
-    doc = json.loads(agg.to_json())
+    doc = json.loads(legacy)
     doc["aggregator"]["state"]["amount"][0] = -5
     with pytest.raises(ki3.InvalidInputError, match="amount"):
         FeatureAggregator.from_json(json.dumps(doc))
-    doc = json.loads(agg.to_json())
+    doc = json.loads(legacy)
     doc["encoders"] = {"roles": 3}
     with pytest.raises(ki3.InvalidInputError, match="corrupt"):
         FeatureAggregator.from_json(json.dumps(doc))
     with pytest.raises(ki3.InvalidInputError, match="corrupt"):
-        FeatureAggregator.from_json(json.dumps({**json.loads(agg.to_json()), "columns": None}))
+        FeatureAggregator.from_json(json.dumps({**json.loads(legacy), "columns": None}))
 
 
 def test_names_first_seen_out_of_order_break_ties_like_one_shot():
