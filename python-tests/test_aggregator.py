@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import ki3
 import numpy as np
@@ -270,3 +272,36 @@ def test_names_first_seen_out_of_order_break_ties_like_one_shot():
     # The same through a merge of two workers fed in the other order.
     w1, w2 = FeatureAggregator(**cols).update(second), FeatureAggregator(**cols).update(first)
     pd.testing.assert_frame_equal(w2.merge(w1).finish(100, windows=[1]), want, check_exact=True)
+
+
+def test_eight_threads_update_one_aggregator_with_names(shop_frame):
+    df = named(shop_frame[shop_frame["customer"] < 800].reset_index(drop=True))
+    want = customer_features(df, as_of=AS_OF, windows=WINDOWS, **SHOP_COLUMNS)
+    parts = chunks(df, 32, 7)
+    agg = FeatureAggregator(**SHOP_COLUMNS)
+    start = threading.Barrier(8)
+
+    def work(i: int) -> None:
+        start.wait()
+        for part in parts[i::8]:
+            agg.update(part)
+            assert agg.n_events > 0 and "FeatureAggregator" in repr(agg)
+            agg.finish(AS_OF, windows=WINDOWS)  # reads while others write
+            json.loads(agg.to_json())
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))  # re-raises any exception of a thread
+    assert agg.n_events == len(df)
+    pd.testing.assert_frame_equal(agg.finish(AS_OF, windows=WINDOWS), want, check_exact=True)
+    back = FeatureAggregator.from_json(agg.to_json())
+    pd.testing.assert_frame_equal(back.finish(AS_OF, windows=WINDOWS), want, check_exact=True)
+
+
+def test_threads_merge_workers_into_each_other(events, one_shot):
+    parts = chunks(events, 8, 21)
+    workers = [FeatureAggregator(**SHOP_COLUMNS).update(p) for p in parts]
+    total = FeatureAggregator(**SHOP_COLUMNS)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(total.merge, workers))
+    pd.testing.assert_frame_equal(total.finish(AS_OF, windows=WINDOWS), one_shot,
+                                  check_exact=True)
