@@ -9,6 +9,14 @@ Node and finishes to the same features:
   timestamp minus 30 days, windows 7/30/90:
   ``{"as_of", "time_unit": "s", "windows", "customer": [...], "columns": {name: [...]}}``
   with the core's column names and NaN written as null;
+* ``ki3-node/__test__/fixtures/aggregator_python_named.json``: the core JSON of a
+  FeatureAggregator fed the same shop with string ids (``"cust-<id>"``), channel and category
+  names and sessions ``"s<id>"``, under other column names (``user``, ``ts``, ...), in 3 chunks
+  from the last rows to the first (names arrive out of sorted order); its dictionaries and
+  column names live in that state;
+* ``ki3-node/__test__/fixtures/aggregator_python_named_features.json``: its features, laid out
+  as above, with string ids, ``channel_share_<name>`` columns and names (null where undefined)
+  in ``preferred_channel`` / ``top_category``;
 * ``ki3-node/__test__/fixtures/bandit_python.json``: the core JSON of a
   ``ki3.bandit.BernoulliTS(["a", "b", "c", "d"], seed=11)`` after 500 simulated updates
   (``ki3.bandit.simulate`` with rates 0.10 / 0.12 / 0.14 / 0.12, reward seed 11: each step one
@@ -35,6 +43,12 @@ FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "ki3-node" / "__test
 STATE_FILE = FIXTURES / "aggregator_python.json"
 FEATURES_FILE = FIXTURES / "aggregator_python_features.json"
 WINDOWS = [7, 30, 90]
+NAMED_STATE_FILE = FIXTURES / "aggregator_python_named.json"
+NAMED_FEATURES_FILE = FIXTURES / "aggregator_python_named_features.json"
+NAMED_COLUMNS = {
+    "customer": "user", "timestamp": "ts", "amount": "amount", "purchase": "bought",
+    "channel": "via", "category": "cat", "session": "visit",
+}
 BANDIT_STATE_FILE = FIXTURES / "bandit_python.json"
 BANDIT_DECISIONS_FILE = FIXTURES / "bandit_python_decisions.json"
 BANDIT_ARMS = ["a", "b", "c", "d"]
@@ -63,7 +77,44 @@ def build() -> dict[pathlib.Path, str]:
     return {
         STATE_FILE: agg.core_json(),
         FEATURES_FILE: json.dumps(doc, allow_nan=False),
+        **build_named(shop, as_of),
         **build_bandit(),
+    }
+
+
+def _json_values(values: list[object]) -> list[object]:
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+def build_named(shop: dict[str, np.ndarray], as_of: int) -> dict[pathlib.Path, str]:
+    """The aggregator fixtures with string ids, channels, categories and sessions."""
+    channels = np.asarray(ki3.datasets.CHANNELS, dtype=object)
+    categories = np.asarray(ki3.datasets.CATEGORIES, dtype=object)
+    named = {
+        "user": np.array([f"cust-{c}" for c in shop["customer"]], dtype=object),
+        "ts": shop["timestamp"],
+        "amount": shop["amount"],
+        "bought": shop["purchase"],
+        "via": channels[shop["channel"]],
+        "cat": categories[shop["category"]],
+        "visit": np.array([f"s{s}" for s in shop["session"]], dtype=object),
+    }
+    agg = ki3.features.FeatureAggregator(**NAMED_COLUMNS)
+    for rows in reversed(np.array_split(np.arange(len(shop["customer"])), 3)):
+        agg.update({name: values[rows] for name, values in named.items()})
+    features = agg.finish(as_of, windows=WINDOWS)
+    doc = {
+        "as_of": as_of,
+        "time_unit": "s",
+        "windows": WINDOWS,
+        "customer": list(features.index),
+        "columns": {
+            name: _json_values(features[name].tolist()) for name in features.columns
+        },
+    }
+    return {
+        NAMED_STATE_FILE: agg.to_json(),
+        NAMED_FEATURES_FILE: json.dumps(doc, allow_nan=False),
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import ki3
 import numpy as np
@@ -116,7 +118,11 @@ def test_pickle_save_load_and_json_round_trips(events, one_shot, tmp_path):
     pd.testing.assert_frame_equal(loaded.finish(AS_OF, windows=WINDOWS), one_shot,
                                   check_exact=True)
     doc = json.loads(path.read_text())
-    assert doc["format"] == "ki3-py" and doc["aggregator"]["format"] == "ki3"
+    # The core JSON (what Node and Rust read), with the dictionaries inside when names are coded.
+    assert (doc["format"], doc["kind"]) == ("ki3", "FeatureAggregator")
+    assert doc["version"] == (2 if "dictionaries" in doc["state"] else 1)
+    assert "dictionaries" in doc["state"]  # channel and category are names in both cases
+    assert json.loads(agg.to_json()) == json.loads(agg.core_json())
 
 
 def test_core_json_holds_codes_and_loads_on_its_own(shop_arrays):
@@ -193,22 +199,59 @@ def test_corrupt_json_raises_invalid_input(text):
         FeatureAggregator.from_json(text)
 
 
+def legacy_envelope(agg: FeatureAggregator) -> str:
+    """The ``{"format": "ki3-py"}`` envelope that ``save`` wrote before the dictionaries moved
+    into the core state (dictionaries outside, a core state of version 1 inside)."""
+    core = json.loads(agg.core_json())
+    dicts = core["state"].pop("dictionaries", {})
+    core["state"].pop("columns", None)
+    core["version"] = 1
+    roles = {}
+    for role in ("customer", "channel", "category", "session"):
+        if role in dicts:
+            roles[role] = {"mode": "codes", "labels": dicts[role]}
+        elif role in agg.columns:
+            roles[role] = {"mode": "raw", "dtype": "<i8"}
+        else:
+            roles[role] = None
+    unit = {"days": "D", "seconds": "s", "milliseconds": "ms", "microseconds": "us",
+            "nanoseconds": "ns"}[core["state"]["unit"]]
+    return json.dumps({
+        "format": "ki3-py", "kind": "FeatureAggregator", "version": 1, "columns": agg.columns,
+        "encoders": {"time_unit": unit, "roles": roles}, "aggregator": core,
+    })
+
+
+def test_legacy_envelope_loads(events, one_shot, tmp_path):
+    agg = FeatureAggregator(**SHOP_COLUMNS).update(events)
+    text = legacy_envelope(agg)
+    path = tmp_path / "legacy.json"
+    path.write_text(text)
+    for back in (FeatureAggregator.from_json(text), ki3.load(path)):
+        assert back.columns == agg.columns and back.n_events == agg.n_events
+        pd.testing.assert_frame_equal(back.finish(AS_OF, windows=WINDOWS), one_shot,
+                                      check_exact=True)
+        # Saved again, it is the core JSON with the dictionaries inside.
+        assert json.loads(back.to_json()) == json.loads(agg.to_json())
+
+
 def test_corrupt_wrapper_fields_raise_invalid_input(shop_arrays):
     agg = FeatureAggregator(**SHOP_COLUMNS).update(named(pd.DataFrame(shop_arrays)))
-    doc = json.loads(agg.to_json())
+    legacy = legacy_envelope(agg)
+    doc = json.loads(legacy)
     doc["encoders"]["roles"]["channel"]["labels"] = ["only-one"]
     with pytest.raises(ki3.InvalidInputError, match="out of range"):
         FeatureAggregator.from_json(json.dumps(doc))
-    doc = json.loads(agg.to_json())
+    doc = json.loads(legacy)
     doc["aggregator"]["state"]["amount"][0] = -5
     with pytest.raises(ki3.InvalidInputError, match="amount"):
         FeatureAggregator.from_json(json.dumps(doc))
-    doc = json.loads(agg.to_json())
+    doc = json.loads(legacy)
     doc["encoders"] = {"roles": 3}
     with pytest.raises(ki3.InvalidInputError, match="corrupt"):
         FeatureAggregator.from_json(json.dumps(doc))
     with pytest.raises(ki3.InvalidInputError, match="corrupt"):
-        FeatureAggregator.from_json(json.dumps({**json.loads(agg.to_json()), "columns": None}))
+        FeatureAggregator.from_json(json.dumps({**json.loads(legacy), "columns": None}))
 
 
 def test_names_first_seen_out_of_order_break_ties_like_one_shot():
@@ -229,3 +272,36 @@ def test_names_first_seen_out_of_order_break_ties_like_one_shot():
     # The same through a merge of two workers fed in the other order.
     w1, w2 = FeatureAggregator(**cols).update(second), FeatureAggregator(**cols).update(first)
     pd.testing.assert_frame_equal(w2.merge(w1).finish(100, windows=[1]), want, check_exact=True)
+
+
+def test_eight_threads_update_one_aggregator_with_names(shop_frame):
+    df = named(shop_frame[shop_frame["customer"] < 800].reset_index(drop=True))
+    want = customer_features(df, as_of=AS_OF, windows=WINDOWS, **SHOP_COLUMNS)
+    parts = chunks(df, 32, 7)
+    agg = FeatureAggregator(**SHOP_COLUMNS)
+    start = threading.Barrier(8)
+
+    def work(i: int) -> None:
+        start.wait()
+        for part in parts[i::8]:
+            agg.update(part)
+            assert agg.n_events > 0 and "FeatureAggregator" in repr(agg)
+            agg.finish(AS_OF, windows=WINDOWS)  # reads while others write
+            json.loads(agg.to_json())
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))  # re-raises any exception of a thread
+    assert agg.n_events == len(df)
+    pd.testing.assert_frame_equal(agg.finish(AS_OF, windows=WINDOWS), want, check_exact=True)
+    back = FeatureAggregator.from_json(agg.to_json())
+    pd.testing.assert_frame_equal(back.finish(AS_OF, windows=WINDOWS), want, check_exact=True)
+
+
+def test_threads_merge_workers_into_each_other(events, one_shot):
+    parts = chunks(events, 8, 21)
+    workers = [FeatureAggregator(**SHOP_COLUMNS).update(p) for p in parts]
+    total = FeatureAggregator(**SHOP_COLUMNS)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(total.merge, workers))
+    pd.testing.assert_frame_equal(total.finish(AS_OF, windows=WINDOWS), one_shot,
+                                  check_exact=True)

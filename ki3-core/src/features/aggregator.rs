@@ -204,7 +204,15 @@ impl FeatureAggregator {
             Some(own) if own != chunk => {
                 for field in Field::ALL {
                     let (mine, theirs) = (self.dictionaries.get(field), labels.get(field));
-                    if mine.is_some() != theirs.is_some() && self.has_field(field) {
+                    let in_chunk = match field {
+                        Field::Customer => true,
+                        Field::Channel => events.channel.is_some(),
+                        Field::Category => events.category.is_some(),
+                        Field::Session => events.session.is_some(),
+                    };
+                    // Labels against codes in a column both have (a missing column is the
+                    // schema mismatch below).
+                    if mine.is_some() != theirs.is_some() && self.has_field(field) && in_chunk {
                         return Err(Ki3Error::param(
                             field.name(),
                             format!(

@@ -57,9 +57,9 @@ def load(
     """
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    # TEMPORARY: FeatureAggregator.save writes a Python-only envelope ({"format": "ki3-py"})
-    # holding its string dictionaries; until those dictionaries live in the core state, that
-    # one format is read here. Everything else goes through the core's load.
+    # LEGACY: FeatureAggregator.save used to write a Python-only envelope ({"format": "ki3-py"})
+    # with its dictionaries outside the core state; such files are read by a small legacy
+    # reader. Everything else (FeatureAggregator included) goes through the core's load.
     if '"ki3-py"' in text:
         try:
             doc = json.loads(text)

@@ -5,8 +5,9 @@ Inputs: pandas DataFrames, polars DataFrames, or mappings of column names to arr
 lists, pandas or polars Series). Conversions, per role:
 
 * ``customer``, ``session``: non-negative integers pass through as uint64; anything else
-  (strings, negative integers, floats, Categoricals) is coded through a :class:`Codebook` and
-  mapped back on output.
+  (strings, negative integers, floats, Categoricals) is coded as positions in its sorted distinct
+  values (a ``FeatureAggregator`` keeps these labels in the core's dictionaries) and mapped back
+  on output, where the core says which columns hold codes.
 * ``timestamp``: ``datetime64`` of any unit (tz-aware pandas columns are converted to UTC) keeps
   its unit (D, s, ms, us, ns; minutes/hours become s, weeks/months/years become D); integers are
   in ``time_unit`` (default ``"s"``).
@@ -340,126 +341,86 @@ def families_arg(families: Any) -> list[str] | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Codebooks and encoders
+# Coded roles
 # --------------------------------------------------------------------------------------------
 
 
 class Codebook:
-    """Values <-> integer codes, growing as new values arrive (codes never change)."""
+    """Labels of one call's codes (a :class:`~ki3.features.FeatureAggregator` keeps its labels
+    in the core's dictionaries instead); new labels get new codes in their sorted order."""
 
-    def __init__(self, labels: Sequence[Any] = ()) -> None:
+    def __init__(self) -> None:
         self.labels: list[Any] = []
         self._index: dict[Any, int] = {}
-        self._ranks: np.ndarray | None = None
-        for label in labels:
-            self.code(label)
-        if len(self.labels) != len(labels):
-            raise InvalidInputError("corrupt saved state: duplicate dictionary labels")
-
-    def code(self, label: Any) -> int:
-        """The code of ``label`` (a new code if it is new)."""
-        code = self._index.get(label)
-        if code is None:
-            code = self._index[label] = len(self.labels)
-            self.labels.append(label)
-            self._ranks = None
-        return code
 
     def encode(self, col: Any, role: str) -> np.ndarray:
-        """Codes of the values of ``col``; new values get new codes in their sorted order."""
         codes, labels = factorize(col, role)
-        lookup = np.fromiter((self.code(v) for v in labels), dtype=np.int64, count=len(labels))
+        lookup = np.empty(len(labels), dtype=np.int64)
+        for k, label in enumerate(labels):
+            code = self._index.get(label)
+            if code is None:
+                code = self._index[label] = len(self.labels)
+                self.labels.append(label)
+            lookup[k] = code
         return lookup[codes] if lookup.size else codes
 
-    def truncate(self, n: int) -> None:
-        """Forgets the labels added after the first ``n``."""
-        for label in self.labels[n:]:
-            del self._index[label]
-        del self.labels[n:]
-        self._ranks = None
 
-    def ranks(self) -> np.ndarray:
-        """Position of each code's label in sorted label order (identity if unsortable)."""
-        if self._ranks is None:
-            labels = np.empty(len(self.labels), dtype=object)
-            labels[:] = self.labels
-            pd = pandas()
-            try:
-                if pd is not None:
-                    ranks = pd.factorize(labels, sort=True)[0]
-                else:  # pragma: no cover
-                    ranks = np.argsort(np.argsort(labels, kind="stable"), kind="stable")
-            except TypeError:
-                ranks = np.arange(len(self.labels))
-            self._ranks = np.asarray(ranks, dtype=np.int64)
-        return self._ranks
-
-    def sorted(self) -> tuple[Codebook, np.ndarray]:
-        """A codebook of the same labels in sorted order and the map old code -> new code."""
-        ranks = self.ranks()
-        labels: list[Any] = [None] * len(self.labels)
-        for label, r in zip(self.labels, ranks.tolist()):
-            labels[r] = label
-        return Codebook(labels), ranks
-
-    def is_sorted(self) -> bool:
-        return bool(np.all(self.ranks() == np.arange(len(self.labels))))
-
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        labels = np.empty(len(self.labels), dtype=object)
-        labels[:] = self.labels
-        return labels[np.asarray(codes, dtype=np.int64)]
+def encode_chunk(col: Any, role: str, labels: bool | None) -> tuple[np.ndarray, list[Any] | None]:
+    """Codes of a coded column and, when they are positions in a list of labels, that list
+    (sorted distinct values). ``labels``: None decides (raw integer codes when the values are
+    integers in range), True forces labels, False demands raw codes."""
+    if labels is not True:
+        raw = raw_codes(col, role)
+        if raw is not None:
+            return raw, None
+        if labels is False:
+            raise _not_raw(col, role)
+    codes, uniques = factorize(col, role)
+    return codes.astype(_DTYPE[role]), [_scalar(v) for v in uniques]
 
 
-RAW = "raw"
+def _not_raw(col: Any, role: str) -> InvalidInputError:
+    limit = "2**32" if role in ("channel", "category") else "2**64"
+    return InvalidInputError(
+        f"{role}: expected integers 0 <= x < {limit} like the earlier data, got "
+        f"dtype {_dtype(col)} (or values out of range)"
+    )
+
+
+def _scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class Encoders:
-    """How each role is encoded (raw integers or a :class:`Codebook`) and the time unit.
-
-    A fresh instance serves one call; a :class:`~ki3.features.FeatureAggregator` keeps one for
-    its lifetime so that chunks are coded consistently.
-    """
+    """How each role of one call is encoded (raw integers or a :class:`Codebook`) and the time
+    unit."""
 
     def __init__(self, time_unit: str | None = None) -> None:
-        if time_unit is not None and time_unit not in UNITS:
-            raise InvalidInputError(
-                f"time_unit: unknown unit {time_unit!r}; use one of {', '.join(UNITS)}"
-            )
-        self.unit = time_unit
-        self.books: dict[str, Codebook | str | None] = dict.fromkeys(CODED_ROLES)
+        self.unit = check_unit(time_unit)
+        self.books: dict[str, Codebook | None] = dict.fromkeys(CODED_ROLES)
+        self.raw: set[str] = set()
         # numpy dtype of raw integer ids, to restore on output.
         self.raw_dtype: dict[str, str | None] = dict.fromkeys(CODED_ROLES)
 
-    # --- encoding ----------------------------------------------------------------------------
-
-    def decide(self, role: str, cols: Sequence[Any]) -> list[np.ndarray | None]:
-        """Fixes the encoding of ``role`` from the columns that will be encoded with it; returns
-        the raw codes of ``cols`` when this call checked them (empty when already decided)."""
-        if self.books[role] is not None:
-            return []
-        raws = [raw_codes(c, role) for c in cols]
-        if all(r is not None for r in raws):
-            self.books[role] = RAW
+    def decide(self, role: str, cols: Sequence[Any]) -> None:
+        """Fixes the encoding of ``role`` from the columns that will be encoded with it."""
+        if self.books[role] is not None or role in self.raw:
+            return
+        if all(raw_codes(c, role) is not None for c in cols):
+            self.raw.add(role)
             self.raw_dtype[role] = np.dtype(_kind_dtype(cols[0])).str
         else:
             self.books[role] = Codebook()
-        return raws
 
     def encode(self, role: str, col: Any) -> np.ndarray:
         """Codes of ``col`` for ``role`` (deciding the encoding on first use)."""
-        checked = self.decide(role, [col])
+        self.decide(role, [col])
         book = self.books[role]
-        if book == RAW:
-            raw = checked[0] if checked else raw_codes(col, role)
+        if book is None:
+            raw = raw_codes(col, role)
             if raw is None:
-                limit = "2**32" if role in ("channel", "category") else "2**64"
-                raise InvalidInputError(
-                    f"{role}: expected integers 0 <= x < {limit} like the earlier data, got "
-                    f"dtype {_dtype(col)} (or values out of range)"
-                )
+                raise _not_raw(col, role)
             return raw
-        assert isinstance(book, Codebook)
         return book.encode(col, role).astype(_DTYPE[role])
 
     def prepare(self, data: Any, names: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -470,89 +431,45 @@ class Encoders:
             try:
                 if role == "timestamp":
                     out[role], self.unit = to_ticks(col, role, self.unit)
-                elif role == "amount":
-                    out[role] = to_amount(col, role)
-                elif role == "purchase":
-                    out[role] = to_bool(col, role)
-                else:
+                elif role in CODED_ROLES:
                     out[role] = self.encode(role, col)
+                else:
+                    out[role] = plain_column(col, role)
             except InvalidInputError as err:
                 raise renamed(err, {role: name}) from None
         return out
 
-    def checkpoint(self) -> Any:
-        """State to restore with :meth:`rollback` if a later step fails."""
-        sizes = {r: len(b.labels) for r, b in self.books.items() if isinstance(b, Codebook)}
-        return self.unit, dict(self.books), dict(self.raw_dtype), sizes
+    def labels(self) -> dict[str, list[Any]]:
+        """The labels of the roles coded through codebooks."""
+        return {role: book.labels for role, book in self.books.items() if book is not None}
 
-    def rollback(self, state: Any) -> None:
-        self.unit, self.books, self.raw_dtype, sizes = state
-        for role, n in sizes.items():
-            book = self.books[role]
-            if isinstance(book, Codebook):
-                book.truncate(n)
 
-    # --- decoding ----------------------------------------------------------------------------
+def check_unit(unit: str | None) -> str | None:
+    if unit is not None and unit not in UNITS:
+        raise InvalidInputError(f"time_unit: unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+    return unit
 
-    def decode_ids(self, role: str, codes: np.ndarray) -> np.ndarray:
-        """Original ids of codes (raw ids get their input dtype back)."""
-        book = self.books[role]
-        if isinstance(book, Codebook):
-            return book.decode(codes)
-        dtype = self.raw_dtype[role]
-        if dtype is None:  # loaded from a core-only state: int64 when the ids fit
-            fits = not codes.size or int(codes.max()) <= _INT64_MAX
-            dtype = "int64" if fits else "uint64"
-        return codes.astype(dtype)
 
-    def sorted_view(self) -> tuple[Encoders, dict[str, np.ndarray]]:
-        """Encoders whose channel/category codebooks are sorted, and the code maps to get there.
+def plain_column(col: Any, role: str) -> np.ndarray:
+    """An ``amount`` or ``purchase`` column for ``_ki3``."""
+    return to_amount(col, role) if role == "amount" else to_bool(col, role)
 
-        Only the categorical roles are re-coded (their code order breaks ties); ids stay.
-        """
-        view = Encoders(self.unit)
-        view.books = dict(self.books)
-        view.raw_dtype = dict(self.raw_dtype)
-        maps = {}
-        for role in ("channel", "category"):
-            book = self.books[role]
-            if isinstance(book, Codebook) and not book.is_sorted():
-                view.books[role], maps[role] = book.sorted()
-        return view, maps
 
-    # --- persistence -------------------------------------------------------------------------
+def decode_ids(codes: np.ndarray, labels: Sequence[Any] | None, dtype: Any = None) -> np.ndarray:
+    """Original ids of codes: labels, or raw ids with their input dtype back (int64 when the
+    dtype is unknown and the ids fit, as for states loaded from a file, Node or Rust)."""
+    if labels is not None:
+        return _objects(labels)[np.asarray(codes, dtype=np.int64)]
+    if dtype is None:
+        fits = not codes.size or int(codes.max()) <= _INT64_MAX
+        dtype = "int64" if fits else "uint64"
+    return codes.astype(dtype)
 
-    def to_dict(self) -> dict[str, Any]:
-        roles: dict[str, Any] = {}
-        for role, book in self.books.items():
-            if isinstance(book, Codebook):
-                roles[role] = {"mode": "codes", "labels": [_json_label(v) for v in book.labels]}
-            elif book == RAW:
-                roles[role] = {"mode": "raw", "dtype": self.raw_dtype[role]}
-            else:
-                roles[role] = None
-        return {"time_unit": self.unit, "roles": roles}
 
-    @classmethod
-    def from_dict(cls, doc: Any) -> Encoders:
-        try:
-            enc = cls(doc["time_unit"])
-            for role, spec in doc["roles"].items():
-                if role not in CODED_ROLES:
-                    raise InvalidInputError(f"unknown role {role!r}")
-                if spec is None:
-                    continue
-                if spec["mode"] == "codes":
-                    enc.books[role] = Codebook(list(spec["labels"]))
-                elif spec["mode"] == "raw":
-                    enc.books[role] = RAW
-                    dtype = spec.get("dtype")
-                    enc.raw_dtype[role] = None if dtype is None else np.dtype(dtype).str
-                else:
-                    raise InvalidInputError(f"unknown mode {spec['mode']!r}")
-        except (KeyError, TypeError, AttributeError, ValueError) as err:
-            raise InvalidInputError(f"corrupt saved state: bad dictionaries ({err})") from None
-        return enc
+def _objects(labels: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(labels), dtype=object)
+    out[:] = list(labels)
+    return out
 
 
 def _kind_dtype(col: Any) -> Any:
@@ -560,14 +477,6 @@ def _kind_dtype(col: Any) -> Any:
     if isinstance(dtype, np.dtype):
         return dtype
     return getattr(dtype, "numpy_dtype", np.dtype(np.int64))
-
-
-def _json_label(value: Any) -> Any:
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot save dictionary label {value!r} of type {type(value).__name__} as JSON")
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,60 +500,38 @@ def frame(
 
 
 def feature_columns(
-    names_values: Sequence[tuple[str, np.ndarray]], enc: Encoders
+    table: Sequence[tuple[str, np.ndarray, Any]], labels: Mapping[str, Sequence[Any]]
 ) -> dict[str, Any]:
-    """Named feature columns with channel/category codes turned back into names."""
+    """Named feature columns. The core says which columns hold codes (``("values", role, _)``)
+    or are about one code (``("share", role, code)``); for a role with labels, codes become
+    labels (None where undefined) and share columns are named ``<role>_share_<label>``."""
     out: dict[str, Any] = {}
-    shares: dict[str, list[tuple[int, str, np.ndarray]]] = {"channel": [], "category": []}
-    for name, values in names_values:
-        for role, best in (("channel", "preferred_channel"), ("category", "top_category")):
-            book = enc.books[role]
-            if not isinstance(book, Codebook):
-                continue
-            prefix = f"{role}_share_"
-            if name.startswith(prefix):
-                code = int(name[len(prefix) :])
-                shares[role].append((code, f"{prefix}{book.labels[code]}", values))
-                name = ""
-                break
-            if name == best:
-                codes = np.where(np.isnan(values), 0, values).astype(np.int64)
-                labels = book.decode(codes) if book.labels else np.full(len(values), None)
-                labels[np.isnan(values)] = None
-                values = labels
-                break
-        if not name:
-            continue
-        if shares["channel"] and name == "preferred_channel":
-            out.update(_ranked(shares["channel"], enc.books["channel"]))
-        if shares["category"] and name == "top_category":
-            out.update(_ranked(shares["category"], enc.books["category"]))
+    books = {role: _objects(v) for role, v in labels.items()}
+    for name, values, codes in table:
+        book = None if codes is None else books.get(codes[1])
+        if book is not None and codes[0] == "share":
+            name = f"{codes[1]}_share_{book[codes[2]]}"
+        elif book is not None:
+            missing = np.isnan(values)
+            ints = np.where(missing, 0, values).astype(np.int64)
+            decoded = book[ints] if book.size else np.full(len(values), None)
+            decoded[missing] = None
+            values = decoded
         out[name] = values
     return out
 
 
-def _ranked(entries: list[tuple[int, str, np.ndarray]], book: Any) -> dict[str, np.ndarray]:
-    ranks = book.ranks()
-    return {name: values for _, name, values in sorted(entries, key=lambda e: ranks[e[0]])}
-
-
 def features_frame(
     customer: np.ndarray,
-    names_values: Sequence[tuple[str, np.ndarray]],
-    enc: Encoders,
+    table: Sequence[tuple[str, np.ndarray, Any]],
+    labels: Mapping[str, Sequence[Any]],
     index_name: Any,
-    *,
-    sort_rows: bool = True,
+    id_dtype: Any = None,
 ) -> Any:
-    """One-row-per-customer result of ``customer_features`` / ``FeatureAggregator.finish``."""
-    ids = enc.decode_ids("customer", customer)
-    columns = feature_columns(names_values, enc)
-    book = enc.books["customer"]
-    if sort_rows and isinstance(book, Codebook) and not book.is_sorted():
-        order = np.argsort(book.ranks()[customer.astype(np.int64)], kind="stable")
-        ids = ids[order]
-        columns = {k: np.asarray(v)[order] for k, v in columns.items()}
-    return frame(ids, index_name, columns)
+    """One-row-per-customer result of ``customer_features`` / ``FeatureAggregator.finish``
+    (rows in the core's order: ascending codes, which follow the sorted ids)."""
+    ids = decode_ids(customer, labels.get("customer"), id_dtype)
+    return frame(ids, index_name, feature_columns(table, labels))
 
 
 def renamed(err: Ki3Error, names: Mapping[str, Any]) -> Ki3Error:

@@ -19,19 +19,22 @@ import numpy as np
 
 from . import _ki3
 from . import _typing as _t
-from ._errors import InvalidInputError
+from ._errors import InvalidInputError, Ki3Error
 from ._frame import (
     CODED_ROLES,
-    RAW,
-    Codebook,
     Encoders,
     call,
+    check_unit,
     column,
+    decode_ids,
+    encode_chunk,
     families_arg,
     feature_columns,
     features_frame,
     frame,
     pandas,
+    plain_column,
+    renamed,
     to_amount,
     to_tick,
     to_ticks,
@@ -58,9 +61,11 @@ DEFAULT_WINDOWS = (7, 30, 90, 365)
 #: RFM segment names, best first (the categories of ``rfm_scores(...)["segment"]``).
 SEGMENTS: tuple[str, ...] = tuple(_ki3.SEGMENTS)
 
-_FORMAT = "ki3-py"
-_KIND = "FeatureAggregator"
-_VERSION = 1
+# LEGACY: the Python-only envelope that FeatureAggregator.save wrote before the dictionaries
+# moved into the core state; still read by FeatureAggregator.from_json and ki3.load.
+_LEGACY_FORMAT = "ki3-py"
+_LEGACY_KIND = "FeatureAggregator"
+_LEGACY_VERSION = 1
 
 
 def _names(customer: Any, timestamp: Any, **optional: Any) -> dict[str, Any]:
@@ -122,7 +127,7 @@ def customer_features(
         _ki3.customer_features, names, cols, unit, tick, windows_arg(windows),
         families_arg(families),
     )
-    return features_frame(ids, table, enc, customer)
+    return features_frame(ids, table, enc.labels(), customer, enc.raw_dtype["customer"])
 
 
 def historical_features(
@@ -187,7 +192,7 @@ time_unit
     columns: dict[Any, Any] = {
         label_customer: _values(label_ids),
         label_time: _values(label_times),
-        **feature_columns(table, enc),
+        **feature_columns(table, enc.labels()),
     }
     like = getattr(labels, "index", None) if hasattr(labels, "columns") else None
     return frame(None, None, columns, like_index=like)
@@ -247,7 +252,9 @@ def rfm_summary(
     unit = enc.unit or "s"
     end = to_tick(observation_end, unit, "observation_end")
     ids, out = call(_ki3.rfm_summary, names, cols, unit, end, freq, multiplier)
-    return frame(enc.decode_ids("customer", ids), customer, out)
+    book = enc.books["customer"]
+    ids = decode_ids(ids, None if book is None else book.labels, enc.raw_dtype["customer"])
+    return frame(ids, customer, out)
 
 
 def rfm_scores(summary: _t.FrameLike, bins: int = 5) -> _t.DataFrame:
@@ -327,12 +334,13 @@ class FeatureAggregator:
     """Customer features from event chunks ingested in any order and merged across workers.
 
     ``finish(as_of)`` gives exactly what :func:`customer_features` gives on all chunks at once.
-    The column names are given once, here; every chunk uses them.
+    The column names are given once, here; every chunk uses them. One aggregator can be updated
+    from several threads at once.
 
-    Ids, channels and categories given as names are coded through dictionaries that this object
-    keeps (and saves, pickles and merges). The core JSON of :meth:`core_json` - what Node's and
-    Rust's ``FeatureAggregator.fromJson`` read - holds integer codes only; :meth:`to_json` and
-    :meth:`save` write a ``"ki3-py"`` wrapper with the dictionaries and the core state inside.
+    Ids, channels, categories and sessions given as names are coded through the core's
+    dictionaries, which live in the state: :meth:`to_json` / :meth:`save` write the core JSON
+    (with the dictionaries and the column names) that Node's and Rust's ``FeatureAggregator``
+    read, and merges translate the dictionaries.
 
     Parameters
     ----------
@@ -355,12 +363,31 @@ class FeatureAggregator:
         session: _t.ColumnName | None = None,
         time_unit: str | None = None,
     ) -> None:
-        self._names = _names(
+        names = _names(
             customer, timestamp, amount=amount, purchase=purchase, channel=channel,
             category=category, session=session,
         )
-        self._enc = Encoders(time_unit)
-        self._native = _ki3.FeatureAggregator()
+        self._init(_ki3.FeatureAggregator(), names, check_unit(time_unit), {})
+        self._save_names()
+
+    def _init(
+        self, native: Any, names: dict[str, Any], unit: str | None, raw_dtype: dict[str, str]
+    ) -> None:
+        self._native = native
+        self._names = names
+        self._unit = unit  # the requested unit (the state's own once it has events)
+        self._raw_dtype = raw_dtype  # numpy dtype of raw integer ids, restored on output
+
+    def _save_names(self) -> None:
+        """Keeps the column names in the core state when they are not the role names (a state
+        without names loads with columns named after their roles); names that JSON cannot
+        hold stay here."""
+        if all(name == role for role, name in self._names.items()):
+            return
+        try:
+            self._native.set_column_names(self._names)
+        except Ki3Error:
+            pass
 
     @property
     def n_events(self) -> int:
@@ -371,6 +398,9 @@ class FeatureAggregator:
     def columns(self) -> dict[str, _t.ColumnName]:
         """Role -> column name mapping given at construction."""
         return dict(self._names)
+
+    def _time_unit(self) -> str | None:
+        return self._unit or self._native.time_unit
 
     def update(self, chunk: _t.FrameLike) -> FeatureAggregator:
         """Ingests a chunk of events (a rejected chunk leaves the state unchanged).
@@ -385,13 +415,31 @@ class FeatureAggregator:
         FeatureAggregator
             ``self``.
         """
-        state = self._enc.checkpoint()
-        try:
-            cols = self._enc.prepare(chunk, self._names)
-            call(self._native.update, self._names, cols, self._enc.unit or "s")
-        except BaseException:
-            self._enc.rollback(state)
-            raise
+        unit = self._time_unit()
+        has_schema = self._native.time_unit is not None
+        label_roles = set(self._native.label_columns()) if has_schema else set()
+        cols: dict[str, np.ndarray] = {}
+        labels: dict[str, list[Any]] = {}
+        raw_dtype: dict[str, str] = {}
+        for role, name in self._names.items():
+            col = column(chunk, name, role)
+            try:
+                if role == "timestamp":
+                    cols[role], unit = to_ticks(col, role, unit)
+                elif role in CODED_ROLES:
+                    forced = True if role in label_roles else (False if has_schema else None)
+                    cols[role], chunk_labels = encode_chunk(col, role, forced)
+                    if chunk_labels is None:
+                        raw_dtype[role] = _int_dtype(col)
+                    else:
+                        labels[role] = chunk_labels
+                else:
+                    cols[role] = plain_column(col, role)
+            except InvalidInputError as err:
+                raise renamed(err, {role: name}) from None
+        call(self._native.update, self._names, cols, unit or "s", labels)
+        for role, dtype in raw_dtype.items():
+            self._raw_dtype.setdefault(role, dtype)
         return self
 
     def merge(self, other: FeatureAggregator) -> FeatureAggregator:
@@ -404,50 +452,10 @@ class FeatureAggregator:
         """
         if not isinstance(other, FeatureAggregator):
             raise TypeError(f"can only merge a FeatureAggregator, not {type(other).__name__}")
-        if other is self:
-            other = self.copy()
-        if other._native.n_events == 0:  # the identity (the core still checks the schema)
-            call(self._native.merge, self._names, other._native)
-            return self
-        state = self._enc.checkpoint()
-        try:
-            maps = self._translate(other._enc)
-            if self._enc.unit is None:
-                self._enc.unit = other._enc.unit
-            if not maps:
-                call(self._native.merge, self._names, other._native)
-            else:
-                cols, unit = other._native.columns()
-                for role, lookup in maps.items():
-                    cols[role] = lookup[cols[role].astype(np.int64)].astype(cols[role].dtype)
-                call(self._native.update, self._names, cols, unit)
-        except BaseException:
-            self._enc.rollback(state)
-            raise
+        call(self._native.merge, self._names, other._native)
+        for role, dtype in other._raw_dtype.items():
+            self._raw_dtype.setdefault(role, dtype)
         return self
-
-    def _translate(self, theirs: Encoders) -> dict[str, np.ndarray]:
-        """Adopts or checks ``theirs``' encodings; code maps for roles that need re-coding."""
-        maps = {}
-        for role in CODED_ROLES:
-            mine, other = self._enc.books[role], theirs.books[role]
-            if other is None:
-                continue
-            if mine is None:
-                mine = self._enc.books[role] = Codebook() if isinstance(other, Codebook) else RAW
-                self._enc.raw_dtype[role] = theirs.raw_dtype[role]
-            if (mine == RAW) != (other == RAW):
-                raise InvalidInputError(
-                    f"{role}: one aggregator has integer codes and the other has names; "
-                    "they cannot be merged"
-                )
-            if isinstance(mine, Codebook) and isinstance(other, Codebook):
-                lookup = np.fromiter(
-                    (mine.code(v) for v in other.labels), dtype=np.int64, count=len(other.labels)
-                )
-                if not np.array_equal(lookup, np.arange(len(lookup))):
-                    maps[role] = lookup
-        return maps
 
     def finish(
         self,
@@ -467,92 +475,51 @@ class FeatureAggregator:
         pandas.DataFrame
             One row per customer, indexed by the original ids.
         """
-        unit = self._enc.unit or "s"
-        tick = to_tick(as_of, unit, "as_of")
-        windows, families = windows_arg(windows), families_arg(families)
-        enc, maps = self._enc.sorted_view()
-        if not maps:
-            ids, table = call(self._native.finish, self._names, tick, windows, families)
-        else:  # names arrived out of sorted order: re-code so ties break as in one shot
-            cols, unit = self._native.columns()
-            for role, lookup in maps.items():
-                cols[role] = lookup[cols[role].astype(np.int64)].astype(np.uint32)
-            ids, table = call(
-                _ki3.customer_features, self._names, cols, unit, tick, windows, families
-            )
-        return features_frame(ids, table, enc, self._names["customer"])
+        tick = to_tick(as_of, self._time_unit() or "s", "as_of")
+        ids, table, labels = call(
+            self._native.finish, self._names, tick, windows_arg(windows), families_arg(families)
+        )
+        return features_frame(
+            ids, table, labels, self._names["customer"], self._raw_dtype.get("customer")
+        )
 
     def copy(self) -> FeatureAggregator:
         """An independent copy."""
         new = FeatureAggregator.__new__(FeatureAggregator)
-        new._names = dict(self._names)
-        new._enc = copy.deepcopy(self._enc)
-        new._native = copy.copy(self._native)
+        new._init(copy.copy(self._native), dict(self._names), self._unit, dict(self._raw_dtype))
         return new
 
     # --- persistence -------------------------------------------------------------------------
 
     def core_json(self) -> str:
-        """The core state as ki3 JSON (integer codes only): what Node and Rust load."""
+        """The state as the core's ki3 JSON (what Node and Rust load); same as :meth:`to_json`."""
         return str(self._native.to_json())
 
-    def _meta(self) -> dict[str, Any]:
-        return {
-            "format": _FORMAT,
-            "kind": _KIND,
-            "version": _VERSION,
-            "columns": self._names,
-            "encoders": self._enc.to_dict(),
-        }
-
     def to_json(self) -> str:
-        """The state with its dictionaries as JSON (``{"format": "ki3-py", ...}``)."""
-        doc = self._meta()
-        doc["aggregator"] = json.loads(self.core_json())
-        return json.dumps(doc, allow_nan=False)
+        """The state as the core's ki3 JSON: events, dictionaries and column names."""
+        return self.core_json()
 
     @classmethod
     def from_json(cls, text: str) -> FeatureAggregator:
-        """Loads :meth:`to_json` output, or a core JSON state (from :meth:`core_json`, Node
-        or Rust; its columns are then named after their roles and hold integer codes)."""
-        try:
-            doc = json.loads(text)
-        except (TypeError, ValueError) as err:
-            raise InvalidInputError(f"corrupt saved state: not JSON: {err}") from None
-        if isinstance(doc, dict) and doc.get("format") == _FORMAT:
-            core = json.dumps(doc.get("aggregator"))
-            return cls._restore(doc, core)
-        return cls._restore(None, text)
+        """Loads :meth:`to_json` output (also from Node or Rust; a state without column names
+        gets columns named after their roles), or a legacy ``"ki3-py"`` envelope."""
+        if '"ki3-py"' in text:
+            try:
+                doc = json.loads(text)
+            except (TypeError, ValueError) as err:
+                raise InvalidInputError(f"corrupt saved state: not JSON: {err}") from None
+            if isinstance(doc, dict) and doc.get("format") == _LEGACY_FORMAT:
+                return _legacy_restore(doc, json.dumps(doc.get("aggregator")))
+        return cls._wrap(_ki3.FeatureAggregator.from_json(text))
 
     @classmethod
-    def _restore(cls, meta: Any, core: str) -> FeatureAggregator:
-        native = _ki3.FeatureAggregator.from_json(core)
-        cols, unit = native.columns()
-        if meta is None:
-            names = {role: role for role in cols}
-            enc = Encoders(unit if native.n_events else None)
-            for role in CODED_ROLES:
-                if role in cols and native.n_events:
-                    enc.books[role] = RAW
-        else:
-            if meta.get("kind") != _KIND or meta.get("version") != _VERSION:
-                raise InvalidInputError(
-                    f"corrupt saved state: expected kind {_KIND!r} version {_VERSION}, got "
-                    f"{meta.get('kind')!r} version {meta.get('version')!r}"
-                )
-            names = meta.get("columns")
-            if not isinstance(names, dict) or not {"customer", "timestamp"} <= set(names):
-                raise InvalidInputError("corrupt saved state: bad column names")
-            enc = Encoders.from_dict(meta.get("encoders"))
-            if native.n_events and enc.unit != unit:
-                raise InvalidInputError("corrupt saved state: time unit does not match the state")
-            for role, book in enc.books.items():
-                codes = cols.get(role)
-                known = len(book.labels) if isinstance(book, Codebook) else None
-                if known is not None and codes is not None and codes.size and codes.max() >= known:
-                    raise InvalidInputError(f"corrupt saved state: {role} code out of range")
+    def _wrap(cls, native: Any) -> FeatureAggregator:
+        """The Python aggregator over a native one loaded from JSON."""
+        names = dict(native.column_names())
+        if not names:
+            names = {role: role for role in native.columns()[0]}
         agg = cls.__new__(cls)
-        agg._names, agg._enc, agg._native = names, enc, native
+        agg._init(native, names, native.time_unit, {})
         return agg
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -561,13 +528,25 @@ class FeatureAggregator:
             f.write(self.to_json())
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"meta": self._meta(), "core": self.core_json()}
+        return {
+            "core": self.core_json(),
+            "columns": self._names,
+            "time_unit": self._unit,
+            "raw_dtype": self._raw_dtype,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        other = self._restore(state["meta"], state["core"])
-        self.__dict__.update(other.__dict__)
+        if "meta" in state:  # LEGACY: pickles of the "ki3-py" envelope
+            other = _legacy_restore(state["meta"], state["core"])
+            self.__dict__.update(other.__dict__)
+            return
+        native = _ki3.FeatureAggregator.from_json(state["core"])
+        self._init(native, dict(state["columns"]), state["time_unit"], dict(state["raw_dtype"]))
 
     def __copy__(self) -> FeatureAggregator:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FeatureAggregator:
         return self.copy()
 
     def __repr__(self) -> str:
@@ -575,4 +554,67 @@ class FeatureAggregator:
         return f"FeatureAggregator({cols}; n_events={self.n_events})"
 
 
-_register_loader(_ki3.FeatureAggregator, lambda native: FeatureAggregator._restore(None, native.to_json()))
+def _int_dtype(col: Any) -> str:
+    dtype = getattr(col, "dtype", None)
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    if isinstance(numpy_dtype, np.dtype):
+        return numpy_dtype.str
+    try:
+        return np.dtype(str(dtype).lower()).str  # polars Int32, UInt64, ...
+    except TypeError:
+        return np.dtype(np.int64).str
+
+
+def _legacy_restore(meta: Any, core: str) -> FeatureAggregator:
+    """LEGACY reader of the ``{"format": "ki3-py"}`` envelope (dictionaries outside the core
+    state): the core state gets the envelope's dictionaries through ``with_dictionaries``."""
+    if not isinstance(meta, dict) or (meta.get("kind"), meta.get("version")) != (
+        _LEGACY_KIND, _LEGACY_VERSION,
+    ):
+        got = meta.get("kind") if isinstance(meta, dict) else None
+        raise InvalidInputError(
+            f"corrupt saved state: expected kind {_LEGACY_KIND!r} version {_LEGACY_VERSION}, got "
+            f"{got!r}"
+        )
+    names = meta.get("columns")
+    if not isinstance(names, dict) or not {"customer", "timestamp"} <= set(names):
+        raise InvalidInputError("corrupt saved state: bad column names")
+    native = _ki3.FeatureAggregator.from_json(core)
+    labels: dict[str, list[Any]] = {}
+    raw_dtype: dict[str, str] = {}
+    try:
+        encoders = meta["encoders"]
+        unit = check_unit(encoders["time_unit"])
+        for role, spec in encoders["roles"].items():
+            if role not in CODED_ROLES:
+                raise InvalidInputError(f"unknown role {role!r}")
+            if spec is None:
+                continue
+            if spec["mode"] == "codes":
+                labels[role] = list(spec["labels"])
+            elif spec["mode"] == "raw":
+                if spec.get("dtype") is not None:
+                    raw_dtype[role] = np.dtype(spec["dtype"]).str
+            else:
+                raise InvalidInputError(f"unknown mode {spec['mode']!r}")
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise InvalidInputError(f"corrupt saved state: bad dictionaries ({err})") from None
+    if native.n_events and unit != native.time_unit:
+        raise InvalidInputError("corrupt saved state: time unit does not match the state")
+    if native.time_unit is not None and labels:
+        cols, _ = native.columns()
+        for role, book in labels.items():
+            codes = cols.get(role)
+            if codes is not None and codes.size and int(codes.max()) >= len(book):
+                raise InvalidInputError(f"corrupt saved state: {role} code out of range")
+        try:
+            native.attach_dictionaries({r: b for r, b in labels.items() if r in cols})
+        except Ki3Error as err:
+            raise InvalidInputError(f"corrupt saved state: {err}") from None
+    agg = FeatureAggregator.__new__(FeatureAggregator)
+    agg._init(native, dict(names), unit, raw_dtype)
+    agg._save_names()
+    return agg
+
+
+_register_loader(_ki3.FeatureAggregator, FeatureAggregator._wrap)
