@@ -24,6 +24,8 @@ __all__ = [
     "core_defaults",
     "customer_features",
     "historical_features",
+    "int64_range",
+    "int64_to_uint32",
     "load",
     "raise_error_of_kind",
     "rfm_scores",
@@ -55,6 +57,8 @@ _Stop: TypeAlias = tuple[bool, str, float, float]
 _Replay: TypeAlias = tuple[int, int, float | None, float | None]
 _Table: TypeAlias = tuple[npt.NDArray[np.uint64], list[tuple[str, npt.NDArray[np.float64]]]]
 
+def int64_range(values: npt.NDArray[np.int64]) -> tuple[int, int] | None: ...
+def int64_to_uint32(values: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32] | None: ...
 def customer_features(
     events: _Events,
     time_unit: str,
