@@ -108,9 +108,11 @@ def test_native_column_helpers() -> None:
     values = np.array([5, -3, 9, 0], dtype=np.int64)
     assert _ki3.int64_range(values) == (-3, 9)
     assert _ki3.int64_range(np.zeros(0, np.int64)) is None
-    assert _ki3.int64_to_uint32(values) is None
+    out = np.empty(4, np.uint32)
+    assert not _ki3.int64_to_uint32(values, out)
     ok = np.array([0, 2**32 - 1, 7], dtype=np.int64)
-    out = _ki3.int64_to_uint32(ok)
-    assert out is not None and out.dtype == np.uint32
+    out = np.empty(3, np.uint32)
+    assert _ki3.int64_to_uint32(ok, out)
     assert np.array_equal(out, ok.astype(np.uint32))
-    assert _ki3.int64_to_uint32(np.array([2**32], dtype=np.int64)) is None
+    assert not _ki3.int64_to_uint32(np.array([2**32], dtype=np.int64), np.empty(1, np.uint32))
+    assert not _ki3.int64_to_uint32(ok, np.empty(2, np.uint32))

@@ -1,10 +1,11 @@
 //! Fused one-pass checks of numeric event columns (parallel, GIL released), so that preparing
 //! int64 ids, int64 codes and datetime64 timestamps does not take several numpy passes.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
+use crate::errors::invalid;
 use crate::events::slice;
 
 /// Rows per parallel task.
@@ -45,21 +46,20 @@ pub fn range_of(values: &[i64]) -> Option<(i64, i64)> {
     )
 }
 
-/// The values as uint32 when all are in `0..=u32::MAX` (one fused check-and-copy pass).
-pub fn narrow_to_u32(values: &[i64]) -> Option<Vec<u32>> {
-    let mut out = vec![0u32; values.len()];
-    let ok = out
-        .par_chunks_mut(CHUNK)
+/// Writes `values` as uint32 into `out` (same length) and tells whether all were in
+/// `0..=u32::MAX` (one fused check-and-copy pass; `out` is garbage when not).
+pub fn narrow_into_u32(values: &[i64], out: &mut [u32]) -> bool {
+    out.par_chunks_mut(CHUNK)
         .zip(values.par_chunks(CHUNK))
-        .all(|(dst, src)| {
+        .map(|(dst, src)| {
             let mut bad = false;
             for (d, &s) in dst.iter_mut().zip(src) {
-                bad |= !(0..=i64::from(u32::MAX)).contains(&s);
+                bad |= (s as u64) > u64::from(u32::MAX);
                 *d = s as u32;
             }
             !bad
-        });
-    ok.then_some(out)
+        })
+        .reduce(|| true, |a, b| a && b)
 }
 
 /// `(min, max)` of an int64 array (a datetime64 array viewed as int64: NaT is the minimum of
@@ -73,15 +73,23 @@ pub fn int64_range(
     Ok(py.detach(|| range_of(values)))
 }
 
-/// An int64 array as uint32, or `None` when a value is outside `0..=2**32-1`.
+/// Copies an int64 array into the uint32 array `out` (allocated by the caller, so numpy's
+/// allocator can reuse memory); false when a value is outside `0..=2**32-1` or the lengths
+/// differ.
 #[pyfunction]
-pub fn int64_to_uint32<'py>(
-    py: Python<'py>,
-    values: PyReadonlyArray1<'py, i64>,
-) -> PyResult<Option<Bound<'py, PyArray1<u32>>>> {
+pub fn int64_to_uint32(
+    py: Python<'_>,
+    values: PyReadonlyArray1<'_, i64>,
+    mut out: PyReadwriteArray1<'_, u32>,
+) -> PyResult<bool> {
     let values = slice(&values, "values")?;
-    let out = py.detach(|| narrow_to_u32(values));
-    Ok(out.map(|v| v.into_pyarray(py)))
+    let out = out
+        .as_slice_mut()
+        .map_err(|_| invalid("out", "array must be contiguous"))?;
+    if out.len() != values.len() {
+        return Ok(false);
+    }
+    Ok(py.detach(|| narrow_into_u32(values, out)))
 }
 
 #[cfg(test)]
@@ -101,17 +109,22 @@ mod tests {
         assert_eq!(range_of(&[5]), Some((5, 5)));
     }
 
+    fn narrow(values: &[i64]) -> Option<Vec<u32>> {
+        let mut out = vec![7u32; values.len()];
+        narrow_into_u32(values, &mut out).then_some(out)
+    }
+
     #[test]
     fn narrowing_checks_every_value() {
         let values: Vec<i64> = (0..150_000i64).map(|i| i % 7).collect();
         let expected: Vec<u32> = values.iter().map(|&v| v as u32).collect();
-        assert_eq!(narrow_to_u32(&values), Some(expected));
-        assert_eq!(narrow_to_u32(&[]), Some(vec![]));
+        assert_eq!(narrow(&values), Some(expected));
+        assert_eq!(narrow(&[]), Some(vec![]));
         for bad in [-1, i64::from(u32::MAX) + 1, i64::MIN] {
             let mut v = values.clone();
             v[140_000] = bad;
-            assert_eq!(narrow_to_u32(&v), None);
+            assert_eq!(narrow(&v), None);
         }
-        assert_eq!(narrow_to_u32(&[i64::from(u32::MAX)]), Some(vec![u32::MAX]));
+        assert_eq!(narrow(&[i64::from(u32::MAX)]), Some(vec![u32::MAX]));
     }
 }

@@ -176,7 +176,8 @@ def raw_codes(col: Any, role: str) -> np.ndarray | None:
     if arr.dtype == np.int64 and arr.ndim == 1:  # one fused native pass (check, narrow)
         arr = np.ascontiguousarray(arr)
         if _DTYPE[role] == np.uint32:  # the limit is 2**32 - 1
-            return _ki3.int64_to_uint32(arr)
+            out = np.empty(arr.shape, dtype=np.uint32)
+            return out if _ki3.int64_to_uint32(arr, out) else None
         span = _ki3.int64_range(arr)  # the limit 2**64 - 1 exceeds every int64
         return None if span is not None and span[0] < 0 else arr.view(np.uint64)
     # Unsigned dtypes that cannot exceed the limit need no pass over the data.
