@@ -107,7 +107,10 @@ def run_shape(folder: str, shape: str) -> None:
             channel="channel", as_of=as_of, windows=(), time_unit="s",
         )
 
-    df = pl.DataFrame(subset)
+    # polars reads datetime64 only in D/ms/us/ns: it gets milliseconds (converted untimed).
+    df = pl.DataFrame({
+        k: v.astype("datetime64[ms]") if v.dtype.kind == "M" else v for k, v in subset.items()
+    })
     n_channels = int(cols["channel"].max()) + 1
 
     def polars_subset():
