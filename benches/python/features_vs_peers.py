@@ -107,7 +107,10 @@ def run_shape(folder: str, shape: str) -> None:
             channel="channel", as_of=as_of, windows=(), time_unit="s",
         )
 
-    df = pl.DataFrame(subset)
+    # polars reads datetime64 only in D/ms/us/ns: it gets milliseconds (converted untimed).
+    df = pl.DataFrame({
+        k: v.astype("datetime64[ms]") if v.dtype.kind == "M" else v for k, v in subset.items()
+    })
     n_channels = int(cols["channel"].max()) + 1
 
     def polars_subset():
@@ -162,10 +165,14 @@ def main() -> None:
         write_data(n_customers, folder)
         rows = []
         for shape in SHAPES:
-            out = subprocess.run(
+            proc = subprocess.run(
                 [sys.executable, __file__, "--shape", shape, folder],
-                check=True, capture_output=True, text=True,
-            ).stdout
+                check=False, capture_output=True, text=True,
+            )
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                raise SystemExit(f"shape {shape!r} failed (exit code {proc.returncode})")
+            out = proc.stdout
             rows += [line.split("\t") for line in out.splitlines() if line.count("\t") == 2]
     seconds = {(s, name): float(t) for s, name, t in rows}
     print("shop: uint64 ids, int64 seconds, uint32 channels (native dtypes)")

@@ -8,6 +8,7 @@ use pyo3::types::PyTuple;
 mod arm_names;
 mod bandit;
 mod batch;
+mod columns;
 mod data;
 mod errors;
 mod events;
@@ -24,6 +25,8 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
         PyTuple::new(m.py(), ki3_core::data::CATEGORIES)?,
     )?;
     m.add("SEGMENTS", PyTuple::new(m.py(), rfm::segment_names())?)?;
+    m.add_function(wrap_pyfunction!(columns::int64_range, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::int64_to_uint32, m)?)?;
     m.add_function(wrap_pyfunction!(features::customer_features, m)?)?;
     m.add_function(wrap_pyfunction!(features::historical_features, m)?)?;
     m.add_function(wrap_pyfunction!(rfm::rfm_summary, m)?)?;

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _ki3
 from ._errors import InvalidInputError, Ki3Error
 
 ROLES = ("customer", "timestamp", "amount", "purchase", "channel", "category", "session")
@@ -33,6 +34,7 @@ CODED_ROLES = ("customer", "channel", "category", "session")
 UNITS = ("D", "s", "ms", "us", "ns")
 _UNIT_OF = {"h": "s", "m": "s", "W": "D", "M": "D", "Y": "D"}
 _INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = int(np.iinfo(np.int64).min)
 _LIMIT = {"customer": 2**64 - 1, "session": 2**64 - 1, "channel": 2**32 - 1, "category": 2**32 - 1}
 _DTYPE = {"customer": np.uint64, "session": np.uint64, "channel": np.uint32, "category": np.uint32}
 
@@ -172,6 +174,13 @@ def raw_codes(col: Any, role: str) -> np.ndarray | None:
     if _is_pandas(col, "Series") and not isinstance(col.dtype, np.dtype) and bool(col.isna().any()):
         return None
     arr = _plain(col, role)
+    if arr.dtype == np.int64 and arr.ndim == 1:  # one fused native pass (check, narrow)
+        arr = np.ascontiguousarray(arr)
+        if _DTYPE[role] == np.uint32:  # the limit is 2**32 - 1
+            out = np.empty(arr.shape, dtype=np.uint32)
+            return out if _ki3.int64_to_uint32(arr, out) else None
+        span = _ki3.int64_range(arr)  # the limit 2**64 - 1 exceeds every int64
+        return None if span is not None and span[0] < 0 else arr.view(np.uint64)
     # Unsigned dtypes that cannot exceed the limit need no pass over the data.
     in_range_by_dtype = arr.dtype.kind == "u" and np.iinfo(arr.dtype).max <= _LIMIT[role]
     if arr.size and not in_range_by_dtype and (arr.min() < 0 or int(arr.max()) > _LIMIT[role]):
@@ -208,6 +217,14 @@ def factorize(col: Any, role: str) -> tuple[np.ndarray, list[Any]]:
     return codes, labels
 
 
+def _has_nat(arr: np.ndarray) -> bool:
+    """Whether a datetime64 array holds NaT (the smallest int64), in one native pass."""
+    if arr.ndim == 1 and arr.dtype.isnative and arr.flags.c_contiguous:
+        span = _ki3.int64_range(arr.view(np.int64))
+        return span is not None and span[0] == _INT64_MIN
+    return bool(np.isnat(arr).any())
+
+
 def to_ticks(col: Any, role: str, unit: str | None) -> tuple[np.ndarray, str]:
     """Timestamps as int64 ticks and their unit (see the module docstring)."""
     if unit is not None and unit not in UNITS:
@@ -222,8 +239,8 @@ def to_ticks(col: Any, role: str, unit: str | None) -> tuple[np.ndarray, str]:
         arr = _plain(col, role)
         if arr.dtype.kind != "M":
             raise InvalidInputError(f"{role}: unsupported datetime dtype {col.dtype}")
-        nat = np.isnat(arr)
-        if nat.any():
+        if _has_nat(arr):
+            nat = np.isnat(arr)
             raise InvalidInputError(f"{role}: missing value (NaT) at row {_first_missing(nat)}")
         own = np.datetime_data(arr.dtype)[0]
         target = unit or _UNIT_OF.get(own, own)

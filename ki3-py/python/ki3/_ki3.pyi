@@ -24,6 +24,8 @@ __all__ = [
     "core_defaults",
     "customer_features",
     "historical_features",
+    "int64_range",
+    "int64_to_uint32",
     "load",
     "raise_error_of_kind",
     "rfm_scores",
@@ -59,6 +61,8 @@ _Table: TypeAlias = tuple[
 ]
 _Label: TypeAlias = str | int | float | bool
 
+def int64_range(values: npt.NDArray[np.int64]) -> tuple[int, int] | None: ...
+def int64_to_uint32(values: npt.NDArray[np.int64], out: npt.NDArray[np.uint32]) -> bool: ...
 def customer_features(
     events: _Events,
     time_unit: str,
