@@ -397,7 +397,7 @@ export interface ChooseOptions {
 }
 
 /**
- * The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+ * The core's defaults of every public class and function, `"Class.method.param"` → value (methods and
  * parameters in the core's snake_case, `new` for the constructor): what an option left out
  * takes. Node never restates them; the tests compare what the classes do with this map.
  */

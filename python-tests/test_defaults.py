@@ -118,3 +118,32 @@ def test_behaviour_with_defaults_equals_behaviour_with_the_core_values(cls: type
 def test_summary_level_is_the_documented_core_default() -> None:
     assert CORE["BernoulliTS.summary.level"] == 0.9
     assert ki3.bandit.DEFAULT_SEED == CORE["BernoulliTS.new.seed"]
+
+
+FUNCTION_DEFAULTS = [
+    (ki3.features.customer_features, "windows", "customer_features.windows"),
+    (ki3.features.historical_features, "windows", "historical_features.windows"),
+    (ki3.features.FeatureAggregator.finish, "windows", "FeatureAggregator.finish.windows"),
+    (ki3.features.rfm_summary, "freq_multiplier", "rfm_summary.freq_multiplier"),
+    (ki3.features.rfm_scores, "bins", "rfm_scores.bins"),
+]
+
+
+@pytest.mark.parametrize(("func", "param", "key"), FUNCTION_DEFAULTS)
+def test_feature_and_rfm_defaults_are_the_cores(func, param, key):
+    default = inspect.signature(func).parameters[param].default
+    assert _normalise(key, default) == CORE[key]
+
+
+def test_every_numeric_default_of_the_feature_functions_has_a_core_key():
+    funcs = {
+        "customer_features": ki3.features.customer_features,
+        "historical_features": ki3.features.historical_features,
+        "rfm_summary": ki3.features.rfm_summary,
+        "rfm_scores": ki3.features.rfm_scores,
+        "FeatureAggregator.finish": ki3.features.FeatureAggregator.finish,
+    }
+    for prefix, func in funcs.items():
+        for name, p in inspect.signature(func).parameters.items():
+            if _number(p.default) or isinstance(p.default, tuple):
+                assert f"{prefix}.{name}" in CORE, f"{prefix}.{name} restates a default"

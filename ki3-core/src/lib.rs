@@ -7,6 +7,7 @@
 
 pub mod bandit;
 pub mod data;
+pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod features;

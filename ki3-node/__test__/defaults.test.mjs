@@ -69,3 +69,33 @@ for (const [name, make, context] of CLASSES) {
     assert.equal(plain.toJson(), explicit.toJson())
   })
 }
+
+test('features and RFM options left out take the core defaults', () => {
+  assert.deepEqual(D['customer_features.windows'], [7, 30, 90, 365])
+  const DAY = 86400
+  const log = {
+    customer: new Int32Array([1, 1, 2, 3, 3, 3]),
+    timestamp: new Float64Array([0, 5, 40, 1, 200, 380].map((d) => d * DAY)),
+    amount: new Float64Array([10, 20, 5, 7, 9, 30]),
+  }
+  const opts = { asOf: 400 * DAY, timeUnit: 's', families: ['windows'] }
+  const plain = ki3.customerFeatures(log, opts)
+  const explicit = ki3.customerFeatures(log, { ...opts, windows: D['customer_features.windows'] })
+  assert.deepEqual(Object.keys(plain.columns), Object.keys(explicit.columns))
+  for (const name of Object.keys(plain.columns)) {
+    assert.deepEqual([...plain.columns[name]], [...explicit.columns[name]], name)
+  }
+  const summary = {
+    frequency: new Float64Array([0, 1, 2, 3, 4, 6, 0]),
+    recency: new Float64Array([0, 2, 4, 6, 8, 9, 0]),
+    T: new Float64Array([10, 10, 10, 10, 10, 10, 10]),
+    monetaryValue: new Float64Array([0, 4, 3, 2, 1, 8, 0]),
+  }
+  const scores = ki3.rfmScores(summary)
+  const withBins = ki3.rfmScores(summary, D['rfm_scores.bins'])
+  assert.deepEqual([...scores.R], [...withBins.R])
+  assert.deepEqual([...scores.F], [...withBins.F])
+  assert.deepEqual([...scores.M], [...withBins.M])
+  assert.equal(D['rfm_scores.bins'], 5)
+  assert.equal(D['rfm_summary.freq_multiplier'], 1)
+})

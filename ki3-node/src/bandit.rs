@@ -1559,14 +1559,14 @@ impl LinearTS {
 /// A core default as JS sees it: a number, a list of numbers, or null (unset).
 type DefaultValue = Option<Either<f64, Vec<f64>>>;
 
-/// The core's defaults of the bandit classes, `"Class.method.param"` → value (methods and
+/// The core's defaults of every public class and function, `"Class.method.param"` → value (methods and
 /// parameters in the core's snake_case, `new` for the constructor): what an option left out
 /// takes. Node never restates them; the tests compare what the classes do with this map.
 #[napi(ts_return_type = "Record<string, number | number[] | null>")]
 pub fn core_defaults() -> std::collections::HashMap<String, DefaultValue> {
     use serde_json::Value;
     let number = |v: &Value| v.as_f64();
-    cb::defaults()
+    ki3_core::defaults::defaults()
         .into_iter()
         .map(|(key, value)| {
             let js = match &value {

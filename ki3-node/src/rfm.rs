@@ -180,7 +180,7 @@ pub fn rfm_summary_async(env: Env, events: Unknown, options: Unknown) -> AsyncTa
 
 fn bins_of(bins: Option<f64>) -> CoreResult<u32> {
     match bins {
-        None => Ok(5),
+        None => Ok(ki3_core::rfm::DEFAULT_BINS),
         Some(b) if b.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&b) => Ok(b as u32),
         Some(b) => Err(Ki3Error::param(
             "bins",

@@ -251,12 +251,12 @@ fn drift(kind: Option<&str>, at: usize, rates: Option<Vec<f64>>) -> PyResult<Dri
     Drift::from_parts(kind, Some(at), rates).map_err(to_pyerr)
 }
 
-/// The core's defaults of the bandit classes, `"Class.method.param" → value` (`"new"` is the
+/// The core's defaults of every public class and function, `"Class.method.param" → value` (`"new"` is the
 /// constructor): the Python layer's signatures read them from here.
 #[pyfunction]
 pub fn core_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
-    for (key, value) in ki3_core::bandit::defaults() {
+    for (key, value) in ki3_core::defaults::defaults() {
         out.set_item(key, json_to_py(py, &value)?)?;
     }
     Ok(out)

@@ -40,7 +40,7 @@ pub fn rfm_summary<'py>(
 
 /// R, F, M scores, their sum and the segment (as an index into `SEGMENTS`) per customer.
 #[pyfunction]
-#[pyo3(signature = (frequency, recency, t, monetary_value, bins=5))]
+#[pyo3(signature = (frequency, recency, t, monetary_value, bins=ki3_core::rfm::DEFAULT_BINS))]
 pub fn rfm_scores<'py>(
     py: Python<'py>,
     frequency: PyReadonlyArray1<'py, f64>,

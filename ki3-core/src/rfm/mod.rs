@@ -104,7 +104,7 @@ mod scores;
 mod summary;
 
 pub use crate::numerics::calendar::{civil_from_days, days_from_civil};
-pub use scores::{RfmScores, Segment, rfm_scores};
+pub use scores::{DEFAULT_BINS, RfmScores, Segment, rfm_scores};
 pub use summary::{Freq, RfmParams, RfmSummary, rfm_summary};
 
 #[cfg(test)]

@@ -115,6 +115,9 @@ pub struct RfmScores {
     pub segment: Vec<Segment>,
 }
 
+/// Default number of score bins of [`rfm_scores`] (quintiles, the usual RFM convention).
+pub const DEFAULT_BINS: u32 = 5;
+
 /// R, F and M scores in `1..=bins` and a segment per customer (rules in the
 /// [module docs](super)).
 ///

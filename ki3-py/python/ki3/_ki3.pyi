@@ -90,7 +90,7 @@ def rfm_scores(
     recency: npt.NDArray[np.float64],
     t: npt.NDArray[np.float64],
     monetary_value: npt.NDArray[np.float64],
-    bins: int = 5,
+    bins: int = ...,
 ) -> dict[str, npt.NDArray[np.uint8] | npt.NDArray[np.uint16]]: ...
 def synthetic_shop(
     n_customers: int,

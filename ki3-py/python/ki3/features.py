@@ -57,7 +57,11 @@ def __dir__() -> list[str]:
     return sorted({*__all__, *(n for n in globals() if n.startswith("__") and n.endswith("__"))})
 
 
-DEFAULT_WINDOWS = (7, 30, 90, 365)
+#: The core's default look-back windows (days), read from ``_ki3.core_defaults()``.
+_CORE_DEFAULTS: dict[str, Any] = dict(_ki3.core_defaults())
+DEFAULT_WINDOWS: tuple[int, ...] = tuple(_CORE_DEFAULTS["customer_features.windows"])
+_DEFAULT_BINS: int = _CORE_DEFAULTS["rfm_scores.bins"]
+_DEFAULT_FREQ_MULTIPLIER: int = _CORE_DEFAULTS["rfm_summary.freq_multiplier"]
 #: RFM segment names, best first (the categories of ``rfm_scores(...)["segment"]``).
 SEGMENTS: tuple[str, ...] = tuple(_ki3.SEGMENTS)
 
@@ -212,7 +216,7 @@ def rfm_summary(
     purchase: _t.ColumnName | None = None,
     observation_end: _t.TimeLike,
     freq: str = "D",
-    freq_multiplier: int = 1,
+    freq_multiplier: int = _DEFAULT_FREQ_MULTIPLIER,
     time_unit: str | None = None,
 ) -> _t.DataFrame:
     """Frequency / recency / T (/ monetary value) per customer, as lifetimes'
@@ -257,7 +261,7 @@ def rfm_summary(
     return frame(ids, customer, out)
 
 
-def rfm_scores(summary: _t.FrameLike, bins: int = 5) -> _t.DataFrame:
+def rfm_scores(summary: _t.FrameLike, bins: int = _DEFAULT_BINS) -> _t.DataFrame:
     """RFM scores and segments from an :func:`rfm_summary` result.
 
     R ranks ``T - recency`` (more recent is better), F ranks ``frequency`` and M ranks
