@@ -1,7 +1,7 @@
 //! The pattern every estimator follows (the linfa pattern): hyper-parameters in a `Params`
 //! type (`Default` holds the library defaults, consuming builder setters, serde, [`Params::check`]
 //! validates ranges and work caps), [`Fit::fit`] on borrowed data returns a fitted model, and the
-//! fitted model predicts and is saved through [`Persist`](crate::persist::Persist) so that Python,
+//! fitted model predicts and is saved through [`Persist`] so that Python,
 //! Node and Rust load the same object with [`crate::persist::load`].
 //!
 //! Bindings never restate a default: they build `Params::default()` and override only what the

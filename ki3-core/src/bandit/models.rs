@@ -8,12 +8,12 @@
 
 use std::fmt::Debug;
 
-use rand_distr::{Distribution, Gamma, StandardNormal};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::common::{BanditRng, PosteriorDraw};
 use crate::error::{Ki3Error, Result};
 use crate::numerics::NeumaierSum;
+pub use crate::numerics::sample::{BetaSampler, NigSampler, NormalSampler};
 use crate::numerics::special::{beta_inv, check_positive, student_t_inv};
 
 mod sealed {
@@ -155,22 +155,10 @@ pub struct BetaPosterior {
     pub beta: f64,
 }
 
-/// Beta draw as `X / (X + Y)` with `X ~ Gamma(α)`, `Y ~ Gamma(β)`.
-#[derive(Debug, Clone, Copy)]
-pub struct BetaSampler {
-    x: Gamma<f64>,
-    y: Gamma<f64>,
-    mean: f64,
-}
-
 impl PosteriorDraw for BetaSampler {
     #[inline]
     fn draw(&self, rng: &mut BanditRng) -> f64 {
-        let x = self.x.sample(rng);
-        let y = self.y.sample(rng);
-        let v = x / (x + y);
-        // Both draws can underflow to 0 for tiny shapes: fall back to the mean.
-        if v.is_finite() { v } else { self.mean }
+        self.sample(rng)
     }
 }
 
@@ -256,12 +244,7 @@ impl ArmModel for BetaPrior {
 
     #[inline]
     fn sampler(post: &BetaPosterior) -> Result<BetaSampler> {
-        let err = |e: rand_distr::GammaError| Ki3Error::param("posterior", e.to_string());
-        Ok(BetaSampler {
-            x: Gamma::new(post.alpha, 1.0).map_err(err)?,
-            y: Gamma::new(post.beta, 1.0).map_err(err)?,
-            mean: post.alpha / (post.alpha + post.beta),
-        })
+        BetaSampler::new(post.alpha, post.beta)
     }
 
     fn mean(post: &BetaPosterior) -> f64 {
@@ -360,25 +343,12 @@ pub struct NigPosterior {
     pub beta: f64,
 }
 
-/// Draws `τ = 1/σ² ~ Gamma(α, 1/β)`, then `μ ~ N(mean, 1 / (τ κ))`.
-#[derive(Debug, Clone, Copy)]
-pub struct NigSampler {
-    precision: Gamma<f64>,
-    mean: f64,
-    kappa: f64,
-}
-
 impl PosteriorDraw for NigSampler {
     #[inline]
     fn draw(&self, rng: &mut BanditRng) -> f64 {
-        let tau = self.precision.sample(rng);
-        let z: f64 = rng.sample(StandardNormal);
-        let v = self.mean + z * (1.0 / (tau * self.kappa)).sqrt();
-        if v.is_finite() { v } else { self.mean }
+        self.sample(rng)
     }
 }
-
-use rand::RngExt;
 
 impl sealed::Sealed for NigPrior {}
 
@@ -447,12 +417,7 @@ impl ArmModel for NigPrior {
 
     #[inline]
     fn sampler(post: &NigPosterior) -> Result<NigSampler> {
-        Ok(NigSampler {
-            precision: Gamma::new(post.alpha, 1.0 / post.beta)
-                .map_err(|e| Ki3Error::param("posterior", e.to_string()))?,
-            mean: post.mean,
-            kappa: post.kappa,
-        })
+        NigSampler::new(post.mean, post.kappa, post.alpha, post.beta)
     }
 
     fn mean(post: &NigPosterior) -> f64 {
@@ -493,19 +458,9 @@ impl ArmModel for NigPrior {
     }
 }
 
-/// Normal draw `mean + sd · z` (the posterior of `xᵀθ` in [`LinearTs`](super::LinearTs)).
-#[derive(Debug, Clone, Copy)]
-pub struct NormalSampler {
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation.
-    pub sd: f64,
-}
-
 impl PosteriorDraw for NormalSampler {
     #[inline]
     fn draw(&self, rng: &mut BanditRng) -> f64 {
-        let z: f64 = rng.sample(StandardNormal);
-        self.mean + self.sd * z
+        self.sample(rng)
     }
 }

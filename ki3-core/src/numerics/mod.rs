@@ -6,6 +6,7 @@
 //! - [`density`]: log-densities with gradients (normal, half-normal, gamma, beta, Laplace,
 //!   Student-t, negative binomial, beta-binomial) and stable log-sum-exp helpers;
 //! - [`transform`]: log / logit / scaled-logit maps of bounded parameters with log-Jacobians;
+//! - [`sample`]: Beta, Normal–Inverse-Gamma-mean and Normal posterior samplers;
 //! - [`optimize`]: L-BFGS with a strong-Wolfe line search (bounds through [`transform`]);
 //! - [`linalg`]: Cholesky routines on slices (allocation-free, bandit hot path) and on `ndarray`
 //!   matrices (solve, log-determinant, SPD inverse, jitter);
@@ -18,6 +19,7 @@ pub mod hash;
 pub mod linalg;
 pub mod optimize;
 pub mod rng;
+pub mod sample;
 pub mod special;
 pub mod sum;
 pub mod transform;
