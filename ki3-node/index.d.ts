@@ -92,7 +92,7 @@ export declare class BernoulliTS {
    * Adds to this policy the updates `other` collected since their common snapshot
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
-  merge(base: BernoulliTS, other: BernoulliTS): void
+  merge(base: this, other: this): void
 }
 
 /**
@@ -216,7 +216,7 @@ export declare class GaussianTS {
    * Adds to this policy the updates `other` collected since their common snapshot
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
-  merge(base: GaussianTS, other: GaussianTS): void
+  merge(base: this, other: this): void
 }
 
 /**
@@ -305,7 +305,7 @@ export declare class LinearTS {
    * Adds to this policy the updates `other` collected since their common snapshot
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
-  merge(base: LinearTS, other: LinearTS): void
+  merge(base: this, other: this): void
 }
 
 /** Progress and cancellation of an `...Async` call. */
@@ -656,7 +656,7 @@ export interface RfmScoresInput {
   frequency: Float64Array
   recency: Float64Array
   T: Float64Array
-  monetaryValue: Float64Array
+  monetaryValue?: Float64Array | undefined
 }
 
 /** RFM scores in `1..=bins` and segment names. */

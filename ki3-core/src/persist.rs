@@ -4,42 +4,108 @@
 //! right object ([`Saved`]).
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
 
 use crate::error::{Ki3Error, Result};
 
-/// Serialises `state` inside the ki3 envelope.
+/// Serialises `state` inside the ki3 envelope (written straight to the string: no
+/// intermediate JSON tree, so saving a large state costs about its text's size).
 pub fn to_json<T: Serialize>(kind: &str, version: u32, state: &T) -> Result<String> {
-    let state = serde_json::to_value(state).map_err(|e| Ki3Error::corrupt(e.to_string()))?;
-    let doc = json!({"format": "ki3", "kind": kind, "version": version, "state": state});
-    Ok(doc.to_string())
+    #[derive(Serialize)]
+    struct Envelope<'a, T> {
+        format: &'static str,
+        kind: &'a str,
+        version: u32,
+        state: &'a T,
+    }
+    serde_json::to_string(&Envelope {
+        format: "ki3",
+        kind,
+        version,
+        state,
+    })
+    .map_err(|e| Ki3Error::corrupt(e.to_string()))
+}
+
+/// The envelope with its state left as unparsed text (fields optional so that they are
+/// checked in a fixed order: format, kind, version, state).
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    format: Option<&'a str>,
+    kind: Option<&'a str>,
+    version: Option<u64>,
+    #[serde(borrow)]
+    state: Option<&'a serde_json::value::RawValue>,
+}
+
+fn check_format(format: Option<&str>) -> Result<()> {
+    match format {
+        Some("ki3") => Ok(()),
+        Some("ki3-py") => Err(Ki3Error::corrupt(
+            "format is \"ki3-py\", not \"ki3\" (the legacy Python wrapper of \
+             FeatureAggregator.to_json(); load it in Python and save it again, or load its \
+             core_json())",
+        )),
+        _ => Err(Ki3Error::corrupt("format is not \"ki3\"")),
+    }
 }
 
 /// Parses an envelope, checking format, kind and version, and deserialises its state.
 /// Callers still validate the fields of the returned state before using it.
+///
+/// The state is deserialised from its text directly into `T` (no intermediate JSON tree), so
+/// a load's peak memory is the text plus the typed state.
 pub fn from_json<T: DeserializeOwned>(text: &str, kind: &str, version: u32) -> Result<T> {
-    let doc: Value =
-        serde_json::from_str(text).map_err(|e| Ki3Error::corrupt(format!("not JSON: {e}")))?;
-    let field = |name: &str| {
-        doc.get(name)
-            .ok_or_else(|| Ki3Error::corrupt(format!("missing field {name:?}")))
-    };
-    if field("format")? != "ki3" {
-        return Err(Ki3Error::corrupt("format is not \"ki3\""));
-    }
-    let got_kind = field("kind")?;
+    let env: RawEnvelope = serde_json::from_str(text)
+        .map_err(|e| Ki3Error::corrupt(format!("not a ki3 JSON envelope: {e}")))?;
+    check_format(env.format)?;
+    let missing = |name: &str| Ki3Error::corrupt(format!("missing field {name:?}"));
+    let got_kind = env.kind.ok_or_else(|| missing("kind"))?;
     if got_kind != kind {
         return Err(Ki3Error::corrupt(format!(
-            "kind is {got_kind}, expected {kind:?}"
+            "kind is {got_kind:?}, expected {kind:?}"
         )));
     }
-    let got_version = field("version")?;
-    if got_version.as_u64() != Some(u64::from(version)) {
+    let got_version = env.version.ok_or_else(|| missing("version"))?;
+    if got_version != u64::from(version) {
         return Err(Ki3Error::corrupt(format!(
             "version is {got_version}, this build reads version {version}"
         )));
     }
-    T::deserialize(field("state")?).map_err(|e| Ki3Error::corrupt(format!("{kind} state: {e}")))
+    let state = env.state.ok_or_else(|| missing("state"))?;
+    serde_json::from_str(state.get()).map_err(|e| Ki3Error::corrupt(format!("{kind} state: {e}")))
+}
+
+/// Deserialises a list of at most `MAX` elements, refusing as soon as the saved list is longer
+/// (before the rest is read), so a huge saved state is rejected without materialising it. Use
+/// with `#[serde(deserialize_with = "crate::persist::capped::<_, _, MAX>")]`.
+pub(crate) fn capped<'de, D, T, const MAX: usize>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Capped<T, const MAX: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for Capped<T, MAX> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX} elements")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX).min(4096));
+            while let Some(x) = seq.next_element()? {
+                if out.len() == MAX {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX} elements (the limit)"
+                    )));
+                }
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Capped::<T, MAX>(std::marker::PhantomData))
 }
 
 /// A type saved as ki3 JSON: its `kind` and schema `version` in the envelope, and the
@@ -74,14 +140,10 @@ pub fn header(text: &str) -> Result<Header> {
         kind: String,
         version: u64,
     }
-    let env: Envelope = serde_json::from_str::<Value>(text)
-        .map_err(|e| Ki3Error::corrupt(format!("not JSON: {e}")))
-        .and_then(|doc| {
-            Envelope::deserialize(doc).map_err(|e| Ki3Error::corrupt(format!("envelope: {e}")))
-        })?;
-    if env.format != "ki3" {
-        return Err(Ki3Error::corrupt("format is not \"ki3\""));
-    }
+    // Unknown fields (the state) are skipped without building a tree.
+    let env: Envelope = serde_json::from_str(text)
+        .map_err(|e| Ki3Error::corrupt(format!("not a ki3 JSON envelope: {e}")))?;
+    check_format(Some(&env.format))?;
     Ok(Header {
         kind: env.kind,
         version: env.version,
@@ -158,7 +220,7 @@ pub fn load(text: &str) -> Result<Saved> {
 
 /// [`Persist`] for the saved types, through their own `to_json` / `from_json`.
 macro_rules! persist_via_inherent {
-    ($ty:ty, $kind:literal, $version:literal) => {
+    ($ty:ty, $kind:literal, $version:expr) => {
         impl Persist for $ty {
             const KIND: &'static str = $kind;
             const VERSION: u32 = $version;
@@ -175,13 +237,18 @@ macro_rules! persist_via_inherent {
 persist_via_inherent!(crate::bandit::BernoulliTs, "BernoulliTs", 1);
 persist_via_inherent!(crate::bandit::GaussianTs, "GaussianTs", 1);
 persist_via_inherent!(crate::bandit::LinearTs, "LinearTs", 1);
-persist_via_inherent!(crate::features::FeatureAggregator, "FeatureAggregator", 1);
+persist_via_inherent!(
+    crate::features::FeatureAggregator,
+    "FeatureAggregator",
+    crate::features::aggregator::VERSION
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bandit::{BernoulliTsParams, GaussianTsParams, LinearTsParams};
     use crate::features::FeatureAggregator;
+    use serde_json::{Value, json};
 
     fn every_kind() -> Vec<String> {
         let mut b = BernoulliTsParams::default().build(3).unwrap();

@@ -136,7 +136,7 @@ fn every_segment_is_reached_on_cdnow() {
         let params = RfmParams::new(end).freq(Freq::Day).freq_multiplier(7);
         let s = rfm_summary(&log, &params).unwrap();
         let mv = s.monetary_value.as_ref().unwrap();
-        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, mv, 5).unwrap();
+        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, Some(mv), 5).unwrap();
         let counts = segment_counts(&sc.segment);
         println!("CDNOW to day {end}: {} customers, {counts:?}", s.len());
         for seg in Segment::ALL {

@@ -1460,8 +1460,36 @@ macro_rules! bandit_methods {
 
             /// Adds to this policy the updates `other` collected since their common snapshot
             /// `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
-            #[napi]
-            pub fn merge(&mut self, base: &$class, other: &$class) -> Result<()> {
+            #[napi(ts_args_type = "base: this, other: this")]
+            pub fn merge(
+                &mut self,
+                this: This,
+                env: Env,
+                base: Unknown,
+                other: Unknown,
+            ) -> Result<()> {
+                // `self` is borrowed mutably: reading it through `base` or `other` would alias,
+                // so the same JS object is refused before it is unwrapped.
+                for (arg, v) in [("base", &base), ("other", &other)] {
+                    if env.strict_equals(this.object, *v)? {
+                        return Err(invalid(format!(
+                            "{arg}: must be another policy, not the one being merged into"
+                        )));
+                    }
+                }
+                let (e, class) = (env.raw(), stringify!($class));
+                let instance = |v: Unknown, arg: &str| {
+                    // SAFETY: a live handle of this call's scope, read on the JS thread; the
+                    // type tag check rejects objects of other classes.
+                    unsafe { ClassInstance::<$class>::from_napi_value(e, v.raw()) }.map_err(|_| {
+                        invalid(format!(
+                            "{arg}: expected a {class}, got {}",
+                            what(e, v.raw())
+                        ))
+                    })
+                };
+                let base = instance(base, "base")?;
+                let other = instance(other, "other")?;
                 self.s.inner.merge(&base.s.inner, &other.s.inner).napi()
             }
         }

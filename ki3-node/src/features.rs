@@ -416,17 +416,7 @@ impl FeatureAggregator {
     #[napi(factory, ts_args_type = "json: string")]
     pub fn from_json(env: Env, json: Unknown) -> Result<Self> {
         let json = string_arg(&env, json, "json")?;
-        let inner = CoreAggregator::from_json(&json).map_err(|e| {
-            let legacy_python = json.contains("\"ki3-py\"");
-            let mut err = to_napi(e);
-            if legacy_python && err.reason.contains("format") {
-                err.reason.push_str(
-                    " (this is the legacy Python wrapper of FeatureAggregator.to_json(); load \
-                     it in Python and save it again, or load its core_json())",
-                );
-            }
-            err
-        })?;
+        let inner = CoreAggregator::from_json(&json).napi()?;
         Ok(FeatureAggregator { inner })
     }
 

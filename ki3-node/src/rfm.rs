@@ -53,8 +53,8 @@ pub struct RfmScoresInput<'a> {
     pub recency: Float64Column<'a>,
     #[napi(js_name = "T", ts_type = "Float64Array")]
     pub t: Float64Column<'a>,
-    #[napi(ts_type = "Float64Array")]
-    pub monetary_value: Float64Column<'a>,
+    #[napi(ts_type = "Float64Array | undefined")]
+    pub monetary_value: Option<Float64Column<'a>>,
 }
 
 /// RFM scores in `1..=bins` and segment names.
@@ -211,7 +211,7 @@ pub fn rfm_scores(env: Env, summary: Unknown, bins: Unknown) -> Result<RfmScores
         summary.frequency.as_slice(),
         summary.recency.as_slice(),
         summary.t.as_slice(),
-        summary.monetary_value.as_slice(),
+        summary.monetary_value.as_ref().map(|m| m.as_slice()),
         bins,
     )
     .napi()?;
@@ -223,7 +223,7 @@ struct ScoresJob {
     frequency: Vec<f64>,
     recency: Vec<f64>,
     t: Vec<f64>,
-    monetary_value: Vec<f64>,
+    monetary_value: Option<Vec<f64>>,
     bins: Option<f64>,
 }
 
@@ -240,7 +240,14 @@ impl Task for RfmScoresTask {
     fn compute(&mut self) -> Result<Self::Output> {
         let j = take_job(&mut self.job)?;
         let bins = bins_of(j.bins).napi()?;
-        core_rfm::rfm_scores(&j.frequency, &j.recency, &j.t, &j.monetary_value, bins).napi()
+        core_rfm::rfm_scores(
+            &j.frequency,
+            &j.recency,
+            &j.t,
+            j.monetary_value.as_deref(),
+            bins,
+        )
+        .napi()
     }
 
     fn resolve(&mut self, _env: Env, s: Self::Output) -> Result<RfmScoresResult> {
@@ -261,7 +268,7 @@ pub fn rfm_scores_async(env: Env, summary: Unknown, bins: Unknown) -> AsyncTask<
             frequency: s.frequency.as_slice().to_vec(),
             recency: s.recency.as_slice().to_vec(),
             t: s.t.as_slice().to_vec(),
-            monetary_value: s.monetary_value.as_slice().to_vec(),
+            monetary_value: s.monetary_value.as_ref().map(|m| m.as_slice().to_vec()),
             bins,
         })
     })();

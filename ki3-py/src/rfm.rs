@@ -40,19 +40,22 @@ pub fn rfm_summary<'py>(
 
 /// R, F, M scores, their sum and the segment (as an index into `SEGMENTS`) per customer.
 #[pyfunction]
-#[pyo3(signature = (frequency, recency, t, monetary_value, bins=ki3_core::rfm::DEFAULT_BINS))]
+#[pyo3(signature = (frequency, recency, t, monetary_value=None, bins=ki3_core::rfm::DEFAULT_BINS))]
 pub fn rfm_scores<'py>(
     py: Python<'py>,
     frequency: PyReadonlyArray1<'py, f64>,
     recency: PyReadonlyArray1<'py, f64>,
     t: PyReadonlyArray1<'py, f64>,
-    monetary_value: PyReadonlyArray1<'py, f64>,
+    monetary_value: Option<PyReadonlyArray1<'py, f64>>,
     bins: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let f = slice(&frequency, "frequency")?;
     let r = slice(&recency, "recency")?;
     let t = slice(&t, "t")?;
-    let m = slice(&monetary_value, "monetary_value")?;
+    let m = match &monetary_value {
+        Some(m) => Some(slice(m, "monetary_value")?),
+        None => None,
+    };
     let scores = py
         .detach(|| rfm::rfm_scores(f, r, t, m, bins))
         .map_err(to_pyerr)?;

@@ -176,6 +176,7 @@ struct SavedArm<S> {
 #[serde(bound = "")]
 struct Saved<M: ArmModel> {
     params: TsParams<M>,
+    #[serde(deserialize_with = "crate::persist::capped::<_, _, { super::common::MAX_ARMS }>")]
     arms: Vec<SavedArm<M::Stats>>,
     clock: u64,
     rng: String,

@@ -16,6 +16,7 @@ use super::engine::{
 };
 use super::models::NormalSampler;
 use crate::error::{Ki3Error, Result};
+use crate::memory::try_vec;
 use crate::numerics::NeumaierSum;
 use crate::numerics::linalg::{
     cholesky_in_place, cholesky_rank_one_update, cholesky_solve_in_place, lower_times_transpose,
@@ -152,20 +153,21 @@ struct LinArm {
 }
 
 impl LinArm {
-    fn prior(d: usize, ridge: f64, clock: u64) -> Self {
-        let mut chol = vec![0.0; d * d];
+    /// A new arm's state; refuses (instead of aborting) when its memory is not available.
+    fn prior(d: usize, ridge: f64, clock: u64) -> Result<Self> {
+        let mut chol = try_vec(d * d, 0.0, "n_features")?;
         for i in 0..d {
             chol[i * d + i] = ridge.sqrt();
         }
-        LinArm {
+        Ok(LinArm {
             n: 0.0,
-            gram: vec![NeumaierSum::default(); packed_len(d)],
+            gram: try_vec(packed_len(d), NeumaierSum::default(), "n_features")?,
             b: vec![NeumaierSum::default(); d],
             chol,
             mean: vec![0.0; d],
             cache_clock: clock,
             last: clock,
-        }
+        })
     }
 
     /// Dense `λI + factor · G`.
@@ -286,6 +288,7 @@ struct SavedLinArm {
 struct SavedLinear {
     params: LinearTsParams,
     dim: usize,
+    #[serde(deserialize_with = "crate::persist::capped::<_, _, { super::common::MAX_ARMS }>")]
     arms: Vec<SavedLinArm>,
     clock: u64,
     rng: String,
@@ -343,7 +346,7 @@ impl LinearTs {
         check_cells(arms.len(), dim)?;
         let models = (0..arms.len())
             .map(|_| LinArm::prior(dim, params.ridge, 0))
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(LinearTs {
             rng: BanditRng::seed_from_u64(params.options.seed),
             pending: Pending::new(params.options.pending_horizon),
@@ -396,9 +399,10 @@ impl LinearTs {
     /// Adds an arm with the prior as posterior; returns its index.
     pub fn add_arm(&mut self, name: &str) -> Result<usize> {
         check_cells(self.arms.len().saturating_add(1), self.dim)?;
+        // Allocate first: a refused arm leaves the policy unchanged.
+        let model = LinArm::prior(self.dim, self.params.ridge, self.clock)?;
         let i = self.arms.add(name)?;
-        self.models
-            .push(LinArm::prior(self.dim, self.params.ridge, self.clock));
+        self.models.push(model);
         Ok(i)
     }
 
@@ -983,7 +987,7 @@ impl LinearTs {
         }
         let d = self.dim;
         let clock = self.clock + other.clock - base.clock;
-        let empty = LinArm::prior(d, self.params.ridge, 0);
+        let empty = LinArm::prior(d, self.params.ridge, 0)?;
         let mut merged = Vec::with_capacity(self.n_arms());
         for i in 0..self.n_arms() {
             let (mine, theirs) = (&self.models[i], &other.models[i]);

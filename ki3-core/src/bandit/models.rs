@@ -162,6 +162,22 @@ impl PosteriorDraw for BetaSampler {
     }
 }
 
+/// Largest Beta prior pseudo-count. A prior worth more than a billion observations would drown
+/// every reward, and the credible intervals of `summary` (incomplete beta quantiles, whose
+/// continued fraction needs O(√(α + β)) terms) would become slow or fail to converge.
+pub const MAX_PRIOR_PSEUDO_COUNT: f64 = 1e9;
+
+fn check_pseudo_count(name: &str, v: f64) -> Result<()> {
+    check_positive(name, v)?;
+    if v > MAX_PRIOR_PSEUDO_COUNT {
+        return Err(Ki3Error::param(
+            name,
+            format!("must be at most 1e9 (a prior worth a billion observations), got {v}"),
+        ));
+    }
+    Ok(())
+}
+
 impl sealed::Sealed for BetaPrior {}
 
 impl ArmModel for BetaPrior {
@@ -171,8 +187,8 @@ impl ArmModel for BetaPrior {
     type Sampler = BetaSampler;
 
     fn check(&self) -> Result<()> {
-        check_positive("prior.alpha", self.alpha)?;
-        check_positive("prior.beta", self.beta)
+        check_pseudo_count("prior.alpha", self.alpha)?;
+        check_pseudo_count("prior.beta", self.beta)
     }
 
     #[inline]

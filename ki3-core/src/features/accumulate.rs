@@ -200,16 +200,18 @@ impl WindowCounts {
 
 /// Window cutoffs for one `as_of`: window `j` (ascending length) is `(cutoffs[j], as_of]`.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Cutoffs(Vec<i64>);
+/// Window starts `as_of − w days`, exact: near `i64::MIN` a start below the representable range
+/// still means "every earlier event is inside" (saturating would drop events at `i64::MIN`).
+pub(crate) struct Cutoffs(Vec<i128>);
 
 impl Cutoffs {
     pub fn new(layout: &Layout, as_of: i64) -> Self {
-        let tpd = layout.ticks_per_day;
+        let tpd = i128::from(layout.ticks_per_day);
         Cutoffs(
             layout
                 .windows
                 .iter()
-                .map(|w| as_of.saturating_sub(i64::from(*w).saturating_mul(tpd)))
+                .map(|w| i128::from(as_of) - i128::from(*w) * tpd)
                 .collect(),
         )
     }
@@ -218,13 +220,20 @@ impl Cutoffs {
     #[inline]
     pub fn slot(&self, ts: i64) -> Option<usize> {
         // Cutoffs descend; the first j with ts > cutoffs[j].
+        let ts = i128::from(ts);
         let j = self.0.partition_point(|c| ts <= *c);
         (j < self.0.len()).then_some(j)
     }
 
-    /// The earliest cutoff (of the widest window), if any window is asked for.
-    pub fn widest(&self) -> Option<i64> {
-        self.0.last().copied()
+    /// True when `ts` is at or before the earliest cutoff (outside every window), or no
+    /// window is asked for.
+    pub fn before_widest(&self, ts: i64) -> bool {
+        self.0.last().is_none_or(|c| i128::from(ts) <= *c)
+    }
+
+    /// True when any window is asked for.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
     }
 }
 
@@ -416,10 +425,10 @@ impl<'l> Accumulator<'l> {
             .iter_mut()
             .for_each(|w| *w = WindowCounts::default());
         let cutoffs = Cutoffs::new(self.layout, as_of);
-        if let Some(widest) = cutoffs.widest() {
+        if cutoffs.any() {
             // Forward over the events inside the widest window: the same summation order as
             // the scan path.
-            let start = seen.partition_point(|e| e.ts <= widest);
+            let start = seen.partition_point(|e| cutoffs.before_widest(e.ts));
             for e in &seen[start..] {
                 if let Some(j) = cutoffs.slot(e.ts) {
                     self.windows[j].count(e);

@@ -12,10 +12,10 @@ use crate::error::{Ki3Error, Result};
 use crate::events::{EventLog, TimeUnit};
 use crate::persist;
 
-const KIND: &str = "FeatureAggregator";
+pub(crate) const KIND: &str = "FeatureAggregator";
 /// Version 2 adds the dictionaries and the column names. A state without either is written as
 /// version 1 (what older builds read); both versions load.
-const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 2;
 
 /// The roles whose face column names an aggregator can keep.
 const ROLES: [&str; 7] = [
@@ -427,9 +427,8 @@ impl FeatureAggregator {
     /// Loads and validates a saved state (version 2, or version 1 without dictionaries);
     /// anything inconsistent is [`Ki3Error::Corrupt`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let version = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|doc| doc.get("version").and_then(|v| v.as_u64()));
+        // The envelope only (the state is skipped, not parsed into a tree).
+        let version = persist::header(text).ok().map(|h| h.version);
         let state: FeatureAggregator = if version == Some(1) {
             let state: FeatureAggregator = persist::from_json(text, KIND, 1)?;
             if !state.dictionaries.is_empty() || !state.columns.is_empty() {

@@ -332,3 +332,18 @@ fn thread_count_and_chunking_do_not_change_results() {
         assert_same(&want, &run(threads, forward), &format!("{threads} threads"));
     }
 }
+
+#[test]
+fn windows_reaching_below_i64_min_count_the_earliest_events() {
+    // Two events at i64::MIN, as_of ten seconds later: the 1-day window starts before the
+    // representable range, so both are inside it (a saturated start would drop them).
+    let customer = [1u64, 1, 2];
+    let timestamp = [i64::MIN, i64::MIN, i64::MIN + 5];
+    let log = EventLog::new(&customer, &timestamp, TimeUnit::Seconds);
+    let spec = FeatureSpec::new(i64::MIN + 10).windows(vec![1, 30]);
+    let table = customer_features(&log, &spec).unwrap();
+    assert_eq!(table.column("events_1d").unwrap(), &[2.0, 1.0]);
+    assert_eq!(table.column("events_30d").unwrap(), &[2.0, 1.0]);
+    let h = historical_features(&log, &[1, 2], &[i64::MIN + 10, i64::MIN + 10], &spec).unwrap();
+    assert_eq!(h.column("events_1d").unwrap(), &[2.0, 1.0]);
+}

@@ -27,7 +27,7 @@
 //! is independent of input row order, partitioning and thread count.
 
 mod accumulate;
-mod aggregator;
+pub(crate) mod aggregator;
 mod compute;
 mod group;
 mod layout;

@@ -123,17 +123,27 @@ pub const DEFAULT_BINS: u32 = 5;
 ///
 /// Inputs are [`RfmSummary`](super::RfmSummary) columns (any consistent time unit). Errors:
 /// `bins` outside `2..=100` ([`Ki3Error::InvalidParameter`] `bins`); a column whose length
-/// differs from `frequency` ([`Ki3Error::LengthMismatch`]); no customers
-/// ([`Ki3Error::Empty`] `frequency`); a NaN or infinity ([`Ki3Error::NonFinite`], checked in
-/// the order frequency, recency, t, monetary_value); `recency > t`
-/// ([`Ki3Error::InvalidValue`] `recency`).
+/// differs from `frequency` ([`Ki3Error::LengthMismatch`]); a NaN or infinity
+/// ([`Ki3Error::NonFinite`], checked in the order frequency, recency, t, monetary_value); a
+/// negative frequency, recency or T, or `recency > t` ([`Ki3Error::InvalidValue`]). No
+/// customers give empty scores (as an empty log gives an empty summary). Without
+/// `monetary_value` M is scored from zeros: every customer gets `M = 1` (segments use only R
+/// and F).
 pub fn rfm_scores(
     frequency: &[f64],
     recency: &[f64],
     t: &[f64],
-    monetary_value: &[f64],
+    monetary_value: Option<&[f64]>,
     bins: u32,
 ) -> Result<RfmScores> {
+    let zeros;
+    let monetary_value = match monetary_value {
+        Some(m) => m,
+        None => {
+            zeros = vec![0.0; frequency.len()];
+            &zeros[..]
+        }
+    };
     if !(2..=100).contains(&bins) {
         return Err(Ki3Error::param(
             "bins",
@@ -155,11 +165,6 @@ pub fn rfm_scores(
             });
         }
     }
-    if n == 0 {
-        return Err(Ki3Error::Empty {
-            arg: "frequency".into(),
-        });
-    }
     for (arg, col) in [
         ("frequency", frequency),
         ("recency", recency),
@@ -170,6 +175,15 @@ pub fn rfm_scores(
             return Err(Ki3Error::NonFinite {
                 arg: arg.into(),
                 index,
+            });
+        }
+    }
+    for (arg, col) in [("frequency", frequency), ("recency", recency), ("T", t)] {
+        if let Some(index) = col.iter().position(|v| *v < 0.0) {
+            return Err(Ki3Error::InvalidValue {
+                arg: arg.into(),
+                index,
+                reason: format!("must not be negative, got {}", col[index]),
             });
         }
     }

@@ -222,7 +222,7 @@ fn grid() -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
 #[test]
 fn scores_cover_every_segment() {
     let (f, r, t, m) = grid();
-    let s = rfm_scores(&f, &r, &t, &m, 5).unwrap();
+    let s = rfm_scores(&f, &r, &t, Some(&m), 5).unwrap();
     for a in 0..5 {
         for b in 0..5 {
             let k = 5 * a + b;
@@ -248,7 +248,7 @@ fn scores_cover_every_segment() {
     // 10 bins: each group of 5 tied customers is more than one bin of those left (5 * 10 > 25,
     // 5 * 9 > 20, ...), so the 5 levels take scores 1..=5 and 6..=10 stay empty. F alike; M
     // has no ties.
-    let s10 = rfm_scores(&f, &r, &t, &m, 10).unwrap();
+    let s10 = rfm_scores(&f, &r, &t, Some(&m), 10).unwrap();
     for k in 0..25 {
         assert_eq!(s10.r[k], 1 + (k / 5) as u8);
         assert_eq!(s10.f[k], 1 + (k % 5) as u8);
@@ -257,7 +257,7 @@ fn scores_cover_every_segment() {
         assert_eq!(s10.segment[k], s.segment[k]);
     }
     for bins in [2, 3, 4, 7, 100] {
-        let sb = rfm_scores(&f, &r, &t, &m, bins).unwrap();
+        let sb = rfm_scores(&f, &r, &t, Some(&m), bins).unwrap();
         assert_eq!(sb.segment, s.segment, "bins {bins}");
     }
 }
@@ -275,7 +275,7 @@ fn one_time_buyers_do_not_push_repeat_buyers_up() {
     let gap = [1.0, 3.0, 5.0, 7.0, 8.0, 10.0, 11.0, 0.0, 9.0, 6.0, 4.0, 2.0];
     let t = [20.0; 12];
     let r: Vec<f64> = gap.iter().map(|g| 20.0 - g).collect();
-    let s = rfm_scores(&f, &r, &t, &m, 5).unwrap();
+    let s = rfm_scores(&f, &r, &t, Some(&m), 5).unwrap();
     // F of repeat buyers -> 2, 2, 3, 4, 5 (the plain rule would give 1 + floor(5 * 7 / 12) = 3
     // to the least frequent ones, and 1 + floor(5 * 9 / 12) = 4 to the next)
     assert_eq!(s.f, vec![1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 5]);
@@ -316,7 +316,7 @@ fn ties_share_a_score_and_order_does_not_matter() {
     let r = [213.0 / 7.0, 41.0 / 7.0, 50.0 / 7.0];
     let f = [2.0, 2.0, 0.0];
     let m = [10.0, 30.0, 10.0];
-    let s = rfm_scores(&f, &r, &t, &m, 3).unwrap();
+    let s = rfm_scores(&f, &r, &t, Some(&m), 3).unwrap();
     // R: nobody is worse than the two tied customers, a bottom group of 2 > 3 / 3 -> 1; the
     // third is a group of 1 > 1 / 2 -> 2
     assert_eq!(s.r, vec![1, 1, 2]);
@@ -331,12 +331,12 @@ fn ties_share_a_score_and_order_does_not_matter() {
     assert_eq!(s.segment, vec![Hibernating; 3]);
     // Reversed rows give reversed scores.
     let rev = |x: &[f64]| x.iter().rev().copied().collect::<Vec<_>>();
-    let s2 = rfm_scores(&rev(&f), &rev(&r), &rev(&t), &rev(&m), 3).unwrap();
+    let s2 = rfm_scores(&rev(&f), &rev(&r), &rev(&t), Some(&rev(&m)), 3).unwrap();
     assert_eq!(s2.r, vec![2, 1, 1]);
     assert_eq!(s2.f, vec![1, 2, 2]);
     assert_eq!(s2.m, vec![1, 2, 1]);
     // A single customer scores 1 everywhere, for every bins, and is Lost (R1 F1).
-    let one = rfm_scores(&[3.0], &[1.0], &[2.0], &[5.0], 4).unwrap();
+    let one = rfm_scores(&[3.0], &[1.0], &[2.0], Some(&[5.0]), 4).unwrap();
     assert_eq!((one.r[0], one.f[0], one.m[0]), (1, 1, 1));
     assert_eq!(one.segment[0], Lost);
 }
@@ -345,16 +345,37 @@ fn ties_share_a_score_and_order_does_not_matter() {
 fn score_errors() {
     let v = [1.0, 2.0];
     for bins in [0, 1, 101] {
-        let err = rfm_scores(&v, &v, &v, &v, bins).unwrap_err();
+        let err = rfm_scores(&v, &v, &v, Some(&v), bins).unwrap_err();
         assert!(matches!(err, Ki3Error::InvalidParameter { ref name, .. } if name == "bins"));
     }
-    let err = rfm_scores(&v, &v, &[1.0], &v, 5).unwrap_err();
+    let err = rfm_scores(&v, &v, &[1.0], Some(&v), 5).unwrap_err();
     assert!(
         matches!(err, Ki3Error::LengthMismatch { ref arg, got: 1, expected: 2, .. } if arg == "T")
     );
-    let err = rfm_scores(&[], &[], &[], &[], 5).unwrap_err();
-    assert!(matches!(err, Ki3Error::Empty { ref arg } if arg == "frequency"));
-    let err = rfm_scores(&v, &v, &v, &[1.0, f64::NAN], 5).unwrap_err();
+    let empty = rfm_scores(&[], &[], &[], Some(&[]), 5).unwrap();
+    // Without monetary values every M is 1 and R, F, segments are unchanged.
+    let f = [0.0, 3.0, 1.0];
+    let (r, t, m) = ([0.0, 5.0, 2.0], [9.0, 9.0, 9.0], [0.0, 7.0, 2.0]);
+    let (with, without) = (
+        rfm_scores(&f, &r, &t, Some(&m), 5).unwrap(),
+        rfm_scores(&f, &r, &t, None, 5).unwrap(),
+    );
+    assert_eq!(without.m, vec![1, 1, 1]);
+    assert_eq!(
+        (with.r, with.f, with.segment),
+        (without.r, without.f, without.segment)
+    );
+    assert!(empty.r.is_empty() && empty.segment.is_empty());
+    for (col, name) in [(0, "frequency"), (1, "recency"), (2, "T")] {
+        let mut cols = [vec![1.0, 2.0], vec![1.0, 2.0], vec![3.0, 3.0]];
+        cols[col][1] = -1.0;
+        let err = rfm_scores(&cols[0], &cols[1], &cols[2], Some(&v), 5).unwrap_err();
+        assert!(
+            matches!(err, Ki3Error::InvalidValue { ref arg, index: 1, .. } if arg == name),
+            "{name}: {err}"
+        );
+    }
+    let err = rfm_scores(&v, &v, &v, Some(&[1.0, f64::NAN]), 5).unwrap_err();
     assert_eq!(
         err,
         Ki3Error::NonFinite {
@@ -362,7 +383,7 @@ fn score_errors() {
             index: 1
         }
     );
-    let err = rfm_scores(&v, &[1.0, 2.5], &v, &v, 5).unwrap_err();
+    let err = rfm_scores(&v, &[1.0, 2.5], &v, Some(&v), 5).unwrap_err();
     assert!(matches!(err, Ki3Error::InvalidValue { ref arg, index: 1, .. } if arg == "recency"));
 }
 
@@ -374,7 +395,7 @@ fn summary_feeds_scores() {
     let log = EventLog::new(&customer, &ts, TimeUnit::Days).with_amount(&amount);
     let s = rfm_summary(&log, &RfmParams::new(10)).unwrap();
     let mv = s.monetary_value.clone().unwrap();
-    let sc = rfm_scores(&s.frequency, &s.recency, &s.t, &mv, 5).unwrap();
+    let sc = rfm_scores(&s.frequency, &s.recency, &s.t, Some(&mv), 5).unwrap();
     assert_eq!(sc.r.len(), 3);
     // customer 3 (last purchase day 9) is the most recent and most frequent; with fewer
     // customers than bins every value is a heavy group and scores are dense ranks 1, 2, 3.
@@ -401,7 +422,7 @@ fn every_segment_is_reached_on_the_synthetic_shop() {
         let s = rfm_summary(&shop.log(), &RfmParams::new(end)).unwrap();
         let mv = s.monetary_value.clone().unwrap();
         let zero_repeat = s.frequency.iter().filter(|&&x| x == 0.0).count();
-        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, &mv, 5).unwrap();
+        let sc = rfm_scores(&s.frequency, &s.recency, &s.t, Some(&mv), 5).unwrap();
         let counts = segment_counts(&sc.segment);
         println!(
             "shop {n}/{seed}: {} customers, {zero_repeat} without a repeat purchase, {counts:?}",

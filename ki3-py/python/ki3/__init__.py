@@ -55,8 +55,16 @@ def load(
     object
         The restored object.
     """
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidInputError(
+            f"corrupt saved state: {os.fspath(path)!r} is not a ki3 JSON file (not UTF-8 text: "
+            f"byte {raw[err.start]:#04x} at position {err.start})"
+        ) from None
+    del raw
     # LEGACY: FeatureAggregator.save used to write a Python-only envelope ({"format": "ki3-py"})
     # with its dictionaries outside the core state; such files are read by a small legacy
     # reader. Everything else (FeatureAggregator included) goes through the core's load.

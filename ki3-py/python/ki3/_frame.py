@@ -35,6 +35,9 @@ UNITS = ("D", "s", "ms", "us", "ns")
 _UNIT_OF = {"h": "s", "m": "s", "W": "D", "M": "D", "Y": "D"}
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = int(np.iinfo(np.int64).min)
+# Length of one tick in nanoseconds, for exact (overflow-checked) unit conversions.
+_NS_PER = {"W": 604_800 * 10**9, "D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9,
+           "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _LIMIT = {"customer": 2**64 - 1, "session": 2**64 - 1, "channel": 2**32 - 1, "category": 2**32 - 1}
 _DTYPE = {"customer": np.uint64, "session": np.uint64, "channel": np.uint32, "category": np.uint32}
 
@@ -66,8 +69,9 @@ def _is_polars(obj: Any) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def column(data: Any, name: Any, role: str) -> Any:
-    """Column ``name`` of ``data`` as a pandas Series or a 1-d numpy array."""
+def column(data: Any, name: Any, role: str, table: str = "events") -> Any:
+    """Column ``name`` of ``data`` (the argument called ``table``) as a pandas Series or a 1-d
+    numpy array."""
     if _is_pandas(data, "DataFrame"):
         if name in data.columns:
             col = data[name]
@@ -90,7 +94,7 @@ def column(data: Any, name: Any, role: str) -> Any:
         except InvalidInputError as err:
             raise renamed(err, {role: name}) from None
     raise TypeError(
-        "events must be a pandas DataFrame, a polars DataFrame or a mapping of column names to "
+        f"{table} must be a pandas DataFrame, a polars DataFrame or a mapping of column names to "
         f"arrays, not {type(data).__name__}"
     )
 
@@ -250,6 +254,7 @@ def to_ticks(col: Any, role: str, unit: str | None) -> tuple[np.ndarray, str]:
         target = unit or _UNIT_OF.get(own, own)
         if target not in UNITS:  # e.g. 'generic'
             target = "s"
+        _check_finer(arr, target, role)
         arr = np.ascontiguousarray(arr.astype(f"datetime64[{target}]", copy=False))
         return arr.view(np.int64), target
     if kind in "iu":
@@ -330,7 +335,36 @@ def to_tick(value: Any, unit: str, role: str) -> int:
     stamp = _datetime64(value, role)
     if np.isnat(stamp):
         raise InvalidInputError(f"{role}: NaT is not a point in time")
-    return int(stamp.astype(f"datetime64[{unit}]").astype(np.int64))
+    own, count = np.datetime_data(stamp.dtype)
+    if own not in _NS_PER:  # months, years, generic: whole days are exact
+        stamp, (own, count) = stamp.astype("datetime64[D]"), ("D", 1)
+    # Exact integer arithmetic: numpy's cast wraps around silently on overflow.
+    ticks = int(stamp.astype(np.int64)) * count * _NS_PER[own] // _NS_PER[unit]
+    if not _INT64_MIN <= ticks <= _INT64_MAX:
+        raise InvalidInputError(_out_of_range(role, stamp, unit))
+    return ticks
+
+
+def _out_of_range(role: str, what: Any, unit: str) -> str:
+    lo, hi = (np.int64(v).astype(f"datetime64[{unit}]") for v in (_INT64_MIN + 1, _INT64_MAX))
+    return (
+        f"{role}: {what} is outside the range of int64 timestamps in {unit!r} ({lo} to {hi}); "
+        "pass a coarser time_unit, e.g. time_unit='s'"
+    )
+
+
+def _check_finer(arr: np.ndarray, target: str, role: str) -> None:
+    """Refuses datetimes that do not fit in int64 ``target`` ticks (numpy would wrap them)."""
+    own, count = np.datetime_data(arr.dtype)
+    if own not in _NS_PER or arr.size == 0:
+        return
+    scale = count * _NS_PER[own] / _NS_PER[target]
+    if scale <= 1:
+        return
+    ticks = arr.view(np.int64)
+    for extreme in (ticks.min(), ticks.max()):
+        if not _INT64_MIN <= int(extreme) * count * _NS_PER[own] // _NS_PER[target] <= _INT64_MAX:
+            raise InvalidInputError(_out_of_range(role, extreme.astype(arr.dtype), target))
 
 
 def windows_arg(windows: Any) -> list[int]:

@@ -89,7 +89,7 @@ def rfm_scores(
     frequency: npt.NDArray[np.float64],
     recency: npt.NDArray[np.float64],
     t: npt.NDArray[np.float64],
-    monetary_value: npt.NDArray[np.float64],
+    monetary_value: npt.NDArray[np.float64] | None = ...,
     bins: int = ...,
 ) -> dict[str, npt.NDArray[np.uint8] | npt.NDArray[np.uint16]]: ...
 def synthetic_shop(

@@ -181,8 +181,8 @@ time_unit
         category=category, session=session,
     )
     label_customer = customer if label_customer is None else label_customer
-    label_ids = column(labels, label_customer, "label_customer")
-    label_times = column(labels, label_time, "label_time")
+    label_ids = column(labels, label_customer, "label_customer", "labels")
+    label_times = column(labels, label_time, "label_time", "labels")
     enc = Encoders(time_unit)
     enc.decide("customer", [column(events, customer, "customer"), label_ids])
     cols = enc.prepare(events, names)
@@ -296,18 +296,12 @@ def rfm_scores(summary: _t.FrameLike, bins: int = _DEFAULT_BINS) -> _t.DataFrame
     values: dict[str, Any] = {}
     for name in ("frequency", "recency", "T", "monetary_value"):
         has = not (name == "monetary_value" and not _has_column(summary, name))
-        values[name] = to_amount(column(summary, name, name), name) if has else None
-    n = len(values["frequency"])
-    if values["monetary_value"] is None:
-        values["monetary_value"] = np.zeros(n)
+        values[name] = to_amount(column(summary, name, name, "summary"), name) if has else None
     like = getattr(summary, "index", None) if hasattr(summary, "columns") else None
-    if n == 0:
-        out = {k: np.zeros(0, np.uint8) for k in ("R", "F", "M", "rfm_score", "segment")}
-    else:
-        out = call(
-            _ki3.rfm_scores, {"t": "T"}, values["frequency"], values["recency"], values["T"],
-            values["monetary_value"], bins,
-        )
+    out = call(
+        _ki3.rfm_scores, {"t": "T"}, values["frequency"], values["recency"], values["T"],
+        values["monetary_value"], bins,
+    )
     columns: dict[str, Any] = {k: out[k].astype(np.int64) for k in ("R", "F", "M", "rfm_score")}
     pd = pandas()
     codes = out["segment"].astype(np.int64)
