@@ -60,6 +60,25 @@ pub enum Convention {
     },
 }
 
+impl Convention {
+    /// `"sklift"` or `"causalml"`; `normalize` applies to causalml only (an error with
+    /// `"sklift"`, whose curves are not normalised).
+    pub fn parse(name: &str, normalize: bool) -> Result<Self> {
+        match name {
+            "sklift" if normalize => Err(Ki3Error::param(
+                "normalize",
+                "only the \"causalml\" convention normalises curves",
+            )),
+            "sklift" => Ok(Convention::Sklift),
+            "causalml" => Ok(Convention::Causalml { normalize }),
+            other => Err(Ki3Error::param(
+                "convention",
+                format!("expected \"sklift\" or \"causalml\", got {other:?}"),
+            )),
+        }
+    }
+}
+
 /// How [`uplift_at_k`] and the percentile functions pick the top rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {

@@ -268,6 +268,22 @@ fn bad_input_is_a_typed_error_naming_the_argument() {
             .to_string()
             .contains("strategy")
     );
+    assert_eq!(
+        Convention::parse("causalml", true).unwrap(),
+        Convention::Causalml { normalize: true }
+    );
+    assert!(
+        Convention::parse("sklift", true)
+            .unwrap_err()
+            .to_string()
+            .contains("normalize")
+    );
+    assert!(
+        Convention::parse("R", false)
+            .unwrap_err()
+            .to_string()
+            .contains("convention")
+    );
     assert!(
         Group::parse("both")
             .unwrap_err()
