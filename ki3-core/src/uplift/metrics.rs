@@ -37,6 +37,11 @@ use std::cmp::Ordering;
 use crate::error::{Ki3Error, Result};
 use crate::numerics::sum::NeumaierSum;
 
+/// Default share of top rows of [`uplift_at_k`] (scikit-uplift's `k=0.3`).
+pub const DEFAULT_K: f64 = 0.3;
+/// Default number of percentile bins (scikit-uplift's `bins=10`).
+pub const DEFAULT_BINS: usize = 10;
+
 /// Points of a curve: `x` (number of rows targeted) and `y` (incremental outcome).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curve {

@@ -25,7 +25,7 @@ Validated on the Hillstrom e-mail data against scikit-uplift 0.5.1 and causalml 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -52,6 +52,11 @@ __all__ = [
     "uplift_curve",
     "weighted_average_uplift",
 ]
+
+#: The core's defaults (``ki3._ki3.core_defaults()``): uplift_at_k's ``k`` and the bins.
+_CORE_DEFAULTS: dict[str, Any] = dict(_ki3.core_defaults())
+_DEFAULT_K: float = _CORE_DEFAULTS["uplift_at_k.k"]
+_DEFAULT_BINS: int = _CORE_DEFAULTS["weighted_average_uplift.bins"]
 
 Strategy = Literal["overall", "by_group"]
 Convention = Literal["sklift", "causalml"]
@@ -246,7 +251,7 @@ def uplift_at_k(
     uplift: _t.ArrayLike,
     treatment: _t.ArrayLike,
     strategy: Strategy,
-    k: float = 0.3,
+    k: float = _DEFAULT_K,
 ) -> float:
     """Treated minus control mean outcome among the top ``k`` rows (scikit-uplift).
 
@@ -276,7 +281,7 @@ def response_rate_by_percentile(
     treatment: _t.ArrayLike,
     group: Literal["treatment", "control"],
     strategy: Strategy = "overall",
-    bins: int = 10,
+    bins: int = _DEFAULT_BINS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Response rate of ``group`` in each of ``bins`` percentile bins (scikit-uplift).
 
@@ -303,7 +308,7 @@ def weighted_average_uplift(
     uplift: _t.ArrayLike,
     treatment: _t.ArrayLike,
     strategy: Strategy = "overall",
-    bins: int = 10,
+    bins: int = _DEFAULT_BINS,
 ) -> float:
     """Per-bin uplift averaged with the bins' treated counts as weights (scikit-uplift)."""
     how = _choice(strategy, "strategy", ("overall", "by_group"))
@@ -317,7 +322,7 @@ def uplift_by_percentile(
     uplift: _t.ArrayLike,
     treatment: _t.ArrayLike,
     strategy: Strategy = "overall",
-    bins: int = 10,
+    bins: int = _DEFAULT_BINS,
     std: bool = False,
     total: bool = False,
     string_percentiles: bool = True,
