@@ -304,6 +304,15 @@ impl Persist for LogisticRegression {
 
     fn from_json(text: &str) -> Result<Self> {
         let model: LogisticRegression = persist::from_json(text, Self::KIND, Self::VERSION)?;
+        model.validate()?;
+        Ok(model)
+    }
+}
+
+impl LogisticRegression {
+    /// Checks every field of a loaded model (corrupt input is [`Ki3Error::Corrupt`]).
+    pub(super) fn validate(&self) -> Result<()> {
+        let model = self;
         model
             .params
             .check()
@@ -319,7 +328,7 @@ impl Persist for LogisticRegression {
                 "intercept: non-zero without fit_intercept",
             ));
         }
-        Ok(model)
+        Ok(())
     }
 }
 
