@@ -5,23 +5,14 @@
 //! its per-customer scores (`hillstrom_womens_vs_none_test_scores.csv`).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+
+mod common;
+use common::shared_data;
 
 use ki3_core::model::Fit;
 use ki3_core::uplift::metrics::qini_auc_score;
 use ki3_core::uplift::{MetaLearnerParams, Method, Propensity, UpliftData};
 use ndarray::{Array1, Array2};
-
-/// `../shared/data/<rel>` relative to the workspace root, or `None` (with a message) when the
-/// shared data folder is absent, e.g. in a fresh clone.
-fn shared_data(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"));
-    if !root.is_dir() {
-        println!("skipping: ../shared/data not found");
-        return None;
-    }
-    Some(root.join(rel))
-}
 
 /// Splits a CSV line with double-quoted fields (history_segment holds commas).
 fn fields(line: &str) -> Vec<String> {

@@ -4,22 +4,14 @@
 
 use std::path::PathBuf;
 
+mod common;
+use common::shared_data;
+
 use ki3_core::uplift::metrics::{
     self, Convention, Strategy, TopK, auuc_score, qini_auc_score, qini_score, uplift_at_k,
     uplift_auc_score, weighted_average_uplift,
 };
 use serde_json::Value;
-
-/// `../shared/data/<rel>` relative to the workspace root, or `None` (with a message) when the
-/// shared data folder is absent, e.g. in a fresh clone.
-fn shared_data(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"));
-    if !root.is_dir() {
-        println!("skipping: ../shared/data not found");
-        return None;
-    }
-    Some(root.join(rel))
-}
 
 const MODELS: [&str; 3] = [
     "two_models_lr_default",

@@ -16,6 +16,26 @@ fn curve_out(py: Python<'_>, c: Curve) -> CurveArrays<'_> {
     (c.x.into_pyarray(py), c.y.into_pyarray(py))
 }
 
+type CurveFn = fn(&[f64], &[f64], &[f64], Convention) -> ki3_core::Result<Curve>;
+
+fn curve<'py>(
+    py: Python<'py>,
+    columns: [&Column<'py>; 3],
+    convention: &str,
+    normalize: bool,
+    f: CurveFn,
+) -> PyResult<CurveArrays<'py>> {
+    let conv = Convention::parse(convention, normalize).map_err(to_pyerr)?;
+    let [y, u, t] = columns;
+    let (y, u, t) = (
+        slice(y, "y_true")?,
+        slice(u, "uplift")?,
+        slice(t, "treatment")?,
+    );
+    let c = py.detach(|| f(y, u, t, conv)).map_err(to_pyerr)?;
+    Ok(curve_out(py, c))
+}
+
 /// Qini curve `(x, y)`; `convention` "sklift" or "causalml" (`normalize` for causalml).
 #[pyfunction]
 #[pyo3(signature = (y_true, uplift, treatment, convention="sklift", normalize=false))]
@@ -27,16 +47,8 @@ pub fn qini_curve<'py>(
     convention: &str,
     normalize: bool,
 ) -> PyResult<CurveArrays<'py>> {
-    let conv = Convention::parse(convention, normalize).map_err(to_pyerr)?;
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
-    let c = py
-        .detach(|| metrics::qini_curve_with(y, u, t, conv))
-        .map_err(to_pyerr)?;
-    Ok(curve_out(py, c))
+    let cols = [&y_true, &uplift, &treatment];
+    curve(py, cols, convention, normalize, metrics::qini_curve_with)
 }
 
 /// Uplift (cumulative gain) curve `(x, y)`.
@@ -50,16 +62,8 @@ pub fn uplift_curve<'py>(
     convention: &str,
     normalize: bool,
 ) -> PyResult<CurveArrays<'py>> {
-    let conv = Convention::parse(convention, normalize).map_err(to_pyerr)?;
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
-    let c = py
-        .detach(|| metrics::uplift_curve_with(y, u, t, conv))
-        .map_err(to_pyerr)?;
-    Ok(curve_out(py, c))
+    let cols = [&y_true, &uplift, &treatment];
+    curve(py, cols, convention, normalize, metrics::uplift_curve_with)
 }
 
 /// Perfect, or (with `kind="random"`) random-targeting, curve of `curve` "qini" / "uplift".

@@ -34,8 +34,9 @@ use crate::error::{Ki3Error, Result};
 use crate::model::{Fit, Params};
 use crate::persist::{self, Persist};
 
-use super::logistic::{LogisticData, LogisticRegression, LogisticRegressionParams, MAX_FEATURES};
-use super::ridge::{RidgeData, RidgeParams, RidgeRegression, check_matrix, check_vector};
+use super::checks::{MAX_FEATURES, check_matrix, check_vector};
+use super::logistic::{LogisticData, LogisticRegression, LogisticRegressionParams};
+use super::ridge::{RidgeData, RidgeParams, RidgeRegression};
 
 /// Which meta-learner (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

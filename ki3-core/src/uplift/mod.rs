@@ -5,6 +5,7 @@
 //! ([`LogisticRegressionParams`] → [`LogisticRegression`]) and ridge regression
 //! ([`RidgeParams`] → [`RidgeRegression`]).
 
+mod checks;
 mod logistic;
 mod meta;
 pub mod metrics;

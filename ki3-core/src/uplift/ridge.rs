@@ -17,7 +17,9 @@ use crate::model::{Fit, Params};
 use crate::numerics::linalg::Cholesky;
 use crate::persist::{self, Persist};
 
-use super::logistic::MAX_FEATURES;
+use super::logistic::LogisticData;
+
+use super::checks::{check_l2, check_matrix, check_vector, check_weights, validate_linear};
 
 /// Hyper-parameters of [`RidgeRegression`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,26 +55,14 @@ impl RidgeParams {
 
 impl Params for RidgeParams {
     fn check(&self) -> Result<()> {
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(Ki3Error::param(
-                "l2",
-                format!("must be finite and >= 0, got {}", self.l2),
-            ));
-        }
+        check_l2(self.l2)?;
         Ok(())
     }
 }
 
-/// Training data of [`RidgeRegression`]: features, targets and optional non-negative weights.
-#[derive(Debug, Clone, Copy)]
-pub struct RidgeData<'a> {
-    /// Feature matrix, one row per observation.
-    pub x: ArrayView2<'a, f64>,
-    /// Targets.
-    pub y: ArrayView1<'a, f64>,
-    /// Sample weights, or `None` for all ones.
-    pub sample_weight: Option<ArrayView1<'a, f64>>,
-}
+/// Training data of [`RidgeRegression`]: the same features / targets / optional weights as
+/// [`LogisticData`] (targets any finite numbers).
+pub type RidgeData<'a> = LogisticData<'a>;
 
 /// A fitted ridge regression: `ŷ = intercept + xᵀcoef`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,59 +74,6 @@ pub struct RidgeRegression {
     pub coef: Vec<f64>,
     /// Intercept (0 when `fit_intercept` is false).
     pub intercept: f64,
-}
-
-pub(super) fn check_matrix(arg: &str, x: ArrayView2<'_, f64>) -> Result<()> {
-    let p = x.ncols();
-    if p > MAX_FEATURES {
-        return Err(Ki3Error::param(
-            arg,
-            format!("{p} features, at most {MAX_FEATURES}"),
-        ));
-    }
-    for (row, xs) in x.rows().into_iter().enumerate() {
-        if let Some(j) = xs.iter().position(|v| !v.is_finite()) {
-            return Err(Ki3Error::NonFinite {
-                arg: arg.into(),
-                index: row * p + j,
-            });
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn check_vector(arg: &str, v: ArrayView1<'_, f64>, n: usize) -> Result<()> {
-    if v.len() != n {
-        return Err(Ki3Error::LengthMismatch {
-            arg: arg.into(),
-            got: v.len(),
-            expected_arg: "x rows".into(),
-            expected: n,
-        });
-    }
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(index) => Err(Ki3Error::NonFinite {
-            arg: arg.into(),
-            index,
-        }),
-        None => Ok(()),
-    }
-}
-
-pub(super) fn check_weights(w: Option<ArrayView1<'_, f64>>, n: usize) -> Result<()> {
-    let Some(w) = w else { return Ok(()) };
-    check_vector("sample_weight", w, n)?;
-    if let Some(i) = w.iter().position(|&v| v < 0.0) {
-        return Err(Ki3Error::InvalidValue {
-            arg: "sample_weight".into(),
-            index: i,
-            reason: "weights must be >= 0".into(),
-        });
-    }
-    if w.sum() <= 0.0 {
-        return Err(Ki3Error::param("sample_weight", "weights sum to zero"));
-    }
-    Ok(())
 }
 
 impl<'a> Fit<RidgeData<'a>> for RidgeParams {
@@ -232,21 +169,12 @@ impl RidgeRegression {
     }
 
     pub(super) fn validate(&self) -> Result<()> {
-        self.params
-            .check()
-            .map_err(|e| Ki3Error::corrupt(format!("params: {e}")))?;
-        if self.coef.len() > MAX_FEATURES {
-            return Err(Ki3Error::corrupt("coef: too many features"));
-        }
-        if !(self.coef.iter().all(|c| c.is_finite()) && self.intercept.is_finite()) {
-            return Err(Ki3Error::corrupt("coef/intercept: non-finite value"));
-        }
-        if !self.params.fit_intercept && self.intercept != 0.0 {
-            return Err(Ki3Error::corrupt(
-                "intercept: non-zero without fit_intercept",
-            ));
-        }
-        Ok(())
+        validate_linear(
+            self.params.check(),
+            &self.coef,
+            self.intercept,
+            self.params.fit_intercept,
+        )
     }
 }
 
