@@ -322,6 +322,9 @@ export interface AsyncControl {
   onProgress?: (done: number, total: number) => void
 }
 
+/** causalml's `auuc_score` (normalised by default). */
+export declare function auucScore(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: NormalizeOptions | undefined | null): number
+
 /** A tracked decision: pass `id` to `reward` when the outcome is known. */
 export interface BanditDecision {
   /** Decision id (a number; a bigint only above 2^53 - 1). */
@@ -402,6 +405,14 @@ export interface ChooseOptions {
  * takes. Node never restates them; the tests compare what the classes do with this map.
  */
 export declare function coreDefaults(): Record<string, number | number[] | null>
+
+/** Options of `qiniCurve` / `upliftCurve`. */
+export interface CurveOptions {
+  /** "sklift" (default: tied scores merged, `(0, 0)` first) or "causalml" (a point per row). */
+  convention?: string
+  /** With "causalml": divide by the absolute value of the curve's end (default false). */
+  normalize?: boolean
+}
 
 /**
  * Customer features as of `options.asOf`: one row per customer with an event at or before it,
@@ -555,6 +566,26 @@ export interface LinearTSOptions {
  */
 export declare function load(json: string): BernoulliTS | GaussianTS | LinearTS | FeatureAggregator
 
+/** Options of `qiniScore` / `auucScore` (causalml). */
+export interface NormalizeOptions {
+  /** Divide the curve by the absolute value of its end first (default true, as causalml). */
+  normalize?: boolean
+}
+
+/** Options of the percentile functions. */
+export interface PercentileOptions {
+  /** "overall" (default) or "by_group". */
+  strategy?: string
+  /** Number of bins, `1 <= bins < n` (default: the core's 10). */
+  bins?: number
+}
+
+/** The perfect Qini curve (binary outcomes). */
+export declare function perfectQiniCurve(yTrue: Float64Array, treatment: Float64Array, options?: QiniOptions | undefined | null): UpliftCurvePoints
+
+/** The perfect uplift curve (binary outcomes). */
+export declare function perfectUpliftCurve(yTrue: Float64Array, treatment: Float64Array): UpliftCurvePoints
+
 /** Options of `probBest`. */
 export interface ProbBestOptions {
   /** Number of joint posterior draws (default 10,000). */
@@ -581,6 +612,27 @@ export interface ProbBestResult {
   /** Number of draws used. */
   draws: number
 }
+
+/** Normalised area under the Qini curve, the Qini coefficient (scikit-uplift). */
+export declare function qiniAucScore(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: QiniOptions | undefined | null): number
+
+/** Qini curve `Q(N) = Y_t − Y_c · N_t / N_c` over the top `N` rows by descending score. */
+export declare function qiniCurve(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: CurveOptions | undefined | null): UpliftCurvePoints
+
+/** Options of `qiniAucScore` and `perfectQiniCurve`. */
+export interface QiniOptions {
+  /** Whether the perfect curve includes negative effects (default true). */
+  negativeEffect?: boolean
+}
+
+/** causalml's `qini_score` (normalised by default). */
+export declare function qiniScore(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: NormalizeOptions | undefined | null): number
+
+/** The random-targeting Qini line `(0, 0) → (n, Q(n))`. */
+export declare function randomQiniCurve(yTrue: Float64Array, treatment: Float64Array): UpliftCurvePoints
+
+/** The random-targeting uplift line `(0, 0) → (n, U(n))`. */
+export declare function randomUpliftCurve(yTrue: Float64Array, treatment: Float64Array): UpliftCurvePoints
 
 /** How the true rates of `simulate` change over the run. */
 export interface RateDrift {
@@ -628,6 +680,29 @@ export interface ReplayResult {
   meanReward: number | null
   /** Its standard error (null below two matches). */
   stdError: number | null
+}
+
+/** Response rate of one group in each percentile bin (scikit-uplift). */
+export declare function responseRateByPercentile(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options: ResponseRateOptions): ResponseRates
+
+/** Options of `responseRateByPercentile`. */
+export interface ResponseRateOptions {
+  /** "treatment" or "control". */
+  group: string
+  /** "overall" (default) or "by_group". */
+  strategy?: string
+  /** Number of bins, `1 <= bins < n` (default: the core's 10). */
+  bins?: number
+}
+
+/** Response rates of one group by percentile bin. */
+export interface ResponseRates {
+  /** Mean outcome of the group's rows per bin (NaN for a bin without them). */
+  responseRate: Float64Array
+  /** `p (1 - p) / n` per bin. */
+  variance: Float64Array
+  /** The group's rows per bin. */
+  groupSize: Float64Array
 }
 
 /** Options of `rfmSummary`. */
@@ -823,3 +898,49 @@ export interface UpdateOptions {
    */
   timeUnit?: string
 }
+
+/**
+ * Treated minus control mean outcome among the top `k` rows (scikit-uplift's `uplift_at_k`):
+ * `k` in (0, 1) is a share, a whole number >= 1 a count of rows.
+ */
+export declare function upliftAtK(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options: UpliftAtKOptions): number
+
+/** Options of `upliftAtK`. */
+export interface UpliftAtKOptions {
+  /** "overall" (top k of the whole ranking) or "by_group" (top k of each group). */
+  strategy: string
+  /** A share in (0, 1) or a whole number of rows >= 1 (default: the core's 0.3). */
+  k?: number
+}
+
+/** Normalised area under the uplift curve (scikit-uplift). */
+export declare function upliftAucScore(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array): number
+
+/** Group sizes, response rates, uplift and standard deviations per percentile bin. */
+export declare function upliftByPercentile(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: PercentileOptions | undefined | null): UpliftByPercentileResult
+
+/** Both groups by percentile bin (scikit-uplift's `uplift_by_percentile` columns). */
+export interface UpliftByPercentileResult {
+  nTreatment: Float64Array
+  nControl: Float64Array
+  responseRateTreatment: Float64Array
+  responseRateControl: Float64Array
+  uplift: Float64Array
+  stdTreatment: Float64Array
+  stdControl: Float64Array
+  stdUplift: Float64Array
+}
+
+/** Uplift curve `U(N) = (Y_t/N_t − Y_c/N_c) · N` (causalml: cumulative gain). */
+export declare function upliftCurve(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: CurveOptions | undefined | null): UpliftCurvePoints
+
+/** Points of a curve. */
+export interface UpliftCurvePoints {
+  /** Number of top-ranked rows targeted. */
+  x: Float64Array
+  /** Curve value at each `x`. */
+  y: Float64Array
+}
+
+/** Per-bin uplift averaged with the bins' treated counts as weights (scikit-uplift). */
+export declare function weightedAverageUplift(yTrue: Float64Array, uplift: Float64Array, treatment: Float64Array, options?: PercentileOptions | undefined | null): number

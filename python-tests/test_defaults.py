@@ -126,6 +126,10 @@ FUNCTION_DEFAULTS = [
     (ki3.features.FeatureAggregator.finish, "windows", "FeatureAggregator.finish.windows"),
     (ki3.features.rfm_summary, "freq_multiplier", "rfm_summary.freq_multiplier"),
     (ki3.features.rfm_scores, "bins", "rfm_scores.bins"),
+    (ki3.uplift.metrics.uplift_at_k, "k", "uplift_at_k.k"),
+    (ki3.uplift.metrics.response_rate_by_percentile, "bins", "response_rate_by_percentile.bins"),
+    (ki3.uplift.metrics.uplift_by_percentile, "bins", "uplift_by_percentile.bins"),
+    (ki3.uplift.metrics.weighted_average_uplift, "bins", "weighted_average_uplift.bins"),
 ]
 
 

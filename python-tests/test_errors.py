@@ -16,6 +16,7 @@ from ki3.features import (
     rfm_scores,
     rfm_summary,
 )
+from ki3.uplift import metrics as uplift_metrics
 
 EVENTS = {
     "c": np.array([1, 1, 2, 3]),
@@ -180,12 +181,30 @@ def _calls(value):
     yield lambda: synthetic_shop(10, events_per_customer=value)
     yield lambda: synthetic_shop(10, start=value)
     yield lambda: synthetic_shop(10, days=value)
+    y, u, t = [1, 0, 1, 0], [0.4, 0.3, 0.2, 0.1], [1, 1, 0, 0]
+    yield lambda: uplift_metrics.qini_auc_score(value, u, t)
+    yield lambda: uplift_metrics.qini_auc_score(y, value, t)
+    yield lambda: uplift_metrics.uplift_auc_score(y, u, value)
+    yield lambda: uplift_metrics.qini_curve(y, u, t, convention=value)
+    yield lambda: uplift_metrics.uplift_curve(y, u, t, convention="causalml", normalize=value)
+    yield lambda: uplift_metrics.perfect_qini_curve(y, t, negative_effect=value)
+    yield lambda: uplift_metrics.perfect_uplift_curve(value, t)
+    yield lambda: uplift_metrics.random_qini_curve(y, value)
+    yield lambda: uplift_metrics.qini_score(y, u, t, normalize=value)
+    yield lambda: uplift_metrics.auuc_score(y, value, t)
+    yield lambda: uplift_metrics.uplift_at_k(y, u, t, "overall", k=value)
+    yield lambda: uplift_metrics.uplift_at_k(y, u, t, strategy=value)
+    yield lambda: uplift_metrics.response_rate_by_percentile(y, u, t, group=value)
+    yield lambda: uplift_metrics.response_rate_by_percentile(y, u, t, "control", bins=value)
+    yield lambda: uplift_metrics.weighted_average_uplift(y, u, t, bins=value)
+    yield lambda: uplift_metrics.uplift_by_percentile(y, u, t, std=value)
 
 
 def test_garbage_never_crashes():
     """Every malformed call raises a ki3 error, TypeError or ValueError (or succeeds)."""
     failures = 0
-    for value, call in itertools.product(GARBAGE_VALUES, range(26)):
+    n_calls = len(list(_calls(None)))
+    for value, call in itertools.product(GARBAGE_VALUES, range(n_calls)):
         fn = list(_calls(value))[call]
         try:
             fn()

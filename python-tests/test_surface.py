@@ -21,7 +21,10 @@ from typing import Any
 import ki3
 import pytest
 
-PUBLIC_MODULES = ["ki3", "ki3.bandit", "ki3.datasets", "ki3.demo", "ki3.features"]
+PUBLIC_MODULES = [
+    "ki3", "ki3.bandit", "ki3.datasets", "ki3.demo", "ki3.features", "ki3.uplift",
+    "ki3.uplift.metrics",
+]
 PRIVATE_MODULES = {"_errors", "_frame", "_ki3", "_load", "_typing"}
 
 #: Helper names that must never show in ``dir()`` of a public module.
@@ -43,7 +46,9 @@ def _modules() -> list[types.ModuleType]:
 def test_every_public_module_is_listed() -> None:
     found = {m.name for m in pkgutil.iter_modules(ki3.__path__)}
     public = {name for name in found if not name.startswith("_")}
-    assert public == {name.split(".", 1)[1] for name in PUBLIC_MODULES if "." in name}
+    assert public == {name.split(".")[1] for name in PUBLIC_MODULES if "." in name}
+    uplift = importlib.import_module("ki3.uplift")
+    assert {m.name for m in pkgutil.iter_modules(uplift.__path__)} == {"metrics"}
     assert found - public <= PRIVATE_MODULES
 
 
@@ -119,6 +124,7 @@ def test_the_walk_sees_the_api() -> None:
         "ki3.features.FeatureAggregator.finish", "ki3.bandit.BernoulliTS.choose",
         "ki3.bandit.LinearTS.theta_mean", "ki3.bandit.Simulation.plot_regret",
         "ki3.bandit.simulate", "ki3.datasets.synthetic_shop", "ki3.bandit.BernoulliTS.prior",
+        "ki3.uplift.metrics.qini_auc_score", "ki3.uplift.metrics.plot_qini_curve",
     ):
         assert expected in names
 
@@ -155,7 +161,7 @@ def test_optional_types_resolve_to_the_real_classes() -> None:
 def test_optional_packages_stay_unimported() -> None:
     """The type aliases import polars and matplotlib only when a hint is resolved."""
     code = (
-        "import sys, ki3, ki3.bandit, ki3.features, ki3.datasets\n"
+        "import sys, ki3, ki3.bandit, ki3.features, ki3.datasets, ki3.uplift.metrics\n"
         "assert not {'polars', 'matplotlib'} & set(sys.modules), sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
@@ -181,6 +187,8 @@ agg = ki3.features.FeatureAggregator(customer="c", timestamp="t").update(events)
 shop = ki3.datasets.synthetic_shop(10, start="2024-01-01")
 n_rows: int = len(ki3.datasets.synthetic_shop(10, as_frame=False)["customer"])
 loaded = ki3.load("state.json")
+qini: float = ki3.uplift.metrics.qini_auc_score([1, 0], [0.2, 0.1], [1, 0])
+curve_x, curve_y = ki3.uplift.metrics.qini_curve([1, 0], [0.2, 0.1], [1, 0])
 
 bad_arm: int = ts.choose()  # E1
 ts.update(1, 1.0)  # E2

@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::features::DEFAULT_WINDOWS;
 use crate::rfm::{DEFAULT_BINS, RfmParams};
+use crate::uplift::metrics;
 
-/// The defaults of every public class and function (bandits, features, RFM).
+/// The defaults of every public class and function (bandits, features, RFM, uplift metrics).
 pub fn defaults() -> Map<String, Value> {
     let mut out = crate::bandit::defaults();
     for key in [
@@ -23,6 +24,14 @@ pub fn defaults() -> Map<String, Value> {
         json!(RfmParams::new(0).freq_multiplier),
     );
     out.insert("rfm_scores.bins".into(), json!(DEFAULT_BINS));
+    out.insert("uplift_at_k.k".into(), json!(metrics::DEFAULT_K));
+    for f in [
+        "response_rate_by_percentile",
+        "uplift_by_percentile",
+        "weighted_average_uplift",
+    ] {
+        out.insert(format!("{f}.bins"), json!(metrics::DEFAULT_BINS));
+    }
     out
 }
 
@@ -37,5 +46,7 @@ mod tests {
         assert_eq!(d["rfm_scores.bins"], json!(5));
         assert_eq!(d["rfm_summary.freq_multiplier"], json!(1));
         assert_eq!(d["BernoulliTS.summary.level"], json!(0.9));
+        assert_eq!(d["uplift_at_k.k"], json!(0.3));
+        assert_eq!(d["weighted_average_uplift.bins"], json!(10));
     }
 }

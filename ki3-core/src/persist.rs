@@ -164,6 +164,10 @@ pub enum Saved {
     FeatureAggregator(crate::features::FeatureAggregator),
     /// An L2-regularised logistic regression.
     LogisticRegression(crate::uplift::LogisticRegression),
+    /// A ridge regression.
+    RidgeRegression(crate::uplift::RidgeRegression),
+    /// An uplift meta-learner (S, T, X, class transformation, transformed outcome).
+    MetaLearner(crate::uplift::MetaLearner),
 }
 
 impl Saved {
@@ -175,6 +179,8 @@ impl Saved {
             Saved::LinearTs(_) => <crate::bandit::LinearTs as Persist>::KIND,
             Saved::FeatureAggregator(_) => <crate::features::FeatureAggregator as Persist>::KIND,
             Saved::LogisticRegression(_) => <crate::uplift::LogisticRegression as Persist>::KIND,
+            Saved::RidgeRegression(_) => <crate::uplift::RidgeRegression as Persist>::KIND,
+            Saved::MetaLearner(_) => <crate::uplift::MetaLearner as Persist>::KIND,
         }
     }
 
@@ -186,6 +192,8 @@ impl Saved {
             Saved::LinearTs(x) => Persist::to_json(x),
             Saved::FeatureAggregator(x) => Persist::to_json(x),
             Saved::LogisticRegression(x) => Persist::to_json(x),
+            Saved::RidgeRegression(x) => Persist::to_json(x),
+            Saved::MetaLearner(x) => Persist::to_json(x),
         }
     }
 }
@@ -196,7 +204,7 @@ impl Saved {
 pub fn load(text: &str) -> Result<Saved> {
     use crate::bandit::{BernoulliTs, GaussianTs, LinearTs};
     use crate::features::FeatureAggregator;
-    use crate::uplift::LogisticRegression;
+    use crate::uplift::{LogisticRegression, MetaLearner, RidgeRegression};
     let head = header(text)?;
     match head.kind.as_str() {
         <BernoulliTs as Persist>::KIND => {
@@ -211,6 +219,12 @@ pub fn load(text: &str) -> Result<Saved> {
         }
         <LogisticRegression as Persist>::KIND => {
             <LogisticRegression as Persist>::from_json(text).map(Saved::LogisticRegression)
+        }
+        <RidgeRegression as Persist>::KIND => {
+            <RidgeRegression as Persist>::from_json(text).map(Saved::RidgeRegression)
+        }
+        <MetaLearner as Persist>::KIND => {
+            <MetaLearner as Persist>::from_json(text).map(Saved::MetaLearner)
         }
         other => Err(Ki3Error::corrupt(format!(
             "cannot load objects of kind '{other}'"

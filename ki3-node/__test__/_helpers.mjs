@@ -1,6 +1,9 @@
 // Shared helpers of the Node tests (not a test file itself).
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
 /** The package under test, loaded through its entry point (index.js). */
@@ -90,4 +93,17 @@ export function corruptStates(text, edits) {
     cases[label] = typeof damage === 'function' ? edit(damage) : damage
   }
   return cases
+}
+
+/**
+ * Path of `../shared/data/<rel>` (relative to the repository root), or null after logging why
+ * when the shared reference folder is absent (a fresh clone has none). Tests skip on null.
+ */
+export function sharedData(rel) {
+  const root = fileURLToPath(new URL('../../../shared/data/', import.meta.url))
+  if (!existsSync(root)) {
+    console.log(`skipping: shared reference data not found at ${root}`)
+    return null
+  }
+  return join(root, rel)
 }

@@ -190,3 +190,38 @@ test('argument names follow the snake_case -> camelCase rule, with the code of t
     return true
   })
 })
+
+test('uplift metrics: garbage in any argument throws an InvalidArg Error (or is valid)', () => {
+  const y = f64(1, 0, 0, 0)
+  const u = f64(0.4, 0.1, 0.3, 0.2)
+  const t = f64(1, 1, 0, 0)
+  const garbage = [undefined, null, 5, -1, Number.NaN, 'x', true, [], [1, 0, 1, 0], {}, f64(),
+    f64(1, 2, 3), f64(Number.NaN, 0, 1, 0), new Int32Array(4), new Float32Array(4), 10n, Symbol('s'),
+    { strategy: 5 }, { strategy: 'overall', k: 'x' }, { group: 'x' }, { bins: -2 }, { convention: 1 }]
+  const entry = {
+    qiniCurve: [y, u, t, {}], upliftCurve: [y, u, t, {}], perfectQiniCurve: [y, t, {}],
+    perfectUpliftCurve: [y, t], randomQiniCurve: [y, t], randomUpliftCurve: [y, t],
+    qiniAucScore: [y, u, t, {}], upliftAucScore: [y, u, t], qiniScore: [y, u, t, {}],
+    auucScore: [y, u, t, {}], upliftAtK: [y, u, t, { strategy: 'overall', k: 2 }],
+    responseRateByPercentile: [y, u, t, { group: 'control', bins: 2 }],
+    upliftByPercentile: [y, u, t, { bins: 2 }], weightedAverageUplift: [y, u, t, { bins: 2 }],
+  }
+  let thrown = 0
+  for (const [name, args] of Object.entries(entry)) {
+    ki3[name](...args) // the valid call works
+    for (let pos = 0; pos < args.length; pos++) {
+      for (const value of garbage) {
+        const bad = [...args]
+        bad[pos] = value
+        try {
+          ki3[name](...bad)
+        } catch (err) {
+          assert.ok(err instanceof Error, `${name}[${pos}]: ${err}`)
+          assert.equal(err.code, 'InvalidArg', `${name}[${pos}] = ${String(value)}: ${err.message}`)
+          thrown++
+        }
+      }
+    }
+  }
+  assert.ok(thrown > 500, `${thrown}`)
+})

@@ -7,6 +7,7 @@
 //! * `data`: `syntheticShop`.
 //! * `bandit`: `BernoulliTS`, `GaussianTS`, `LinearTS` (Thompson sampling for serving).
 //! * `bandit_eval`: `simulate`, `replay`.
+//! * `uplift`: uplift evaluation metrics (`qiniAucScore`, `upliftAtK`, `qiniCurve`, ...).
 //!
 //! Every `...Async` function copies its inputs, runs on the libuv thread pool (`AsyncTask`) and
 //! reports every error, argument type errors included, by rejecting its promise.
@@ -27,6 +28,7 @@ mod features;
 mod load;
 mod rfm;
 mod time;
+mod uplift;
 
 /// Converts an object argument taken as `Unknown`, so that a missing argument or a wrong type is
 /// reported with the argument's name (and an `...Async` function can reject instead of throw).

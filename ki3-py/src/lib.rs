@@ -15,6 +15,7 @@ mod events;
 mod features;
 mod load;
 mod rfm;
+mod uplift;
 
 #[pymodule]
 fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -36,6 +37,14 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
     m.add_function(wrap_pyfunction!(load::load, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::core_defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::qini_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::uplift_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::reference_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::uplift_score, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::uplift_at_k, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::response_rate_by_percentile, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::uplift_by_percentile, m)?)?;
+    m.add_function(wrap_pyfunction!(uplift::weighted_average_uplift, m)?)?;
     m.add_class::<features::PyFeatureAggregator>()?;
     m.add_class::<bandit::PyBernoulliTs>()?;
     m.add_class::<bandit::PyGaussianTs>()?;

@@ -18,8 +18,7 @@ use crate::numerics::density::{log1p_exp, sigmoid};
 use crate::numerics::optimize::{LbfgsParams, minimize};
 use crate::persist::{self, Persist};
 
-/// Largest accepted number of features.
-pub const MAX_FEATURES: usize = 1 << 16;
+use super::checks::{check_l2, check_matrix, check_vector, check_weights, validate_linear};
 
 /// Hyper-parameters of [`LogisticRegression`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,12 +71,7 @@ impl LogisticRegressionParams {
 
 impl Params for LogisticRegressionParams {
     fn check(&self) -> Result<()> {
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(Ki3Error::param(
-                "l2",
-                format!("must be finite and >= 0, got {}", self.l2),
-            ));
-        }
+        check_l2(self.l2)?;
         if self.max_iter == 0 || self.max_iter > 1_000_000 {
             return Err(Ki3Error::param("max_iter", "must be in 1..=1000000"));
         }
@@ -117,18 +111,6 @@ pub struct LogisticRegression {
     pub iterations: usize,
 }
 
-fn check_finite(arg: &str, values: impl Iterator<Item = f64>) -> Result<()> {
-    for (index, v) in values.enumerate() {
-        if !v.is_finite() {
-            return Err(Ki3Error::NonFinite {
-                arg: arg.into(),
-                index,
-            });
-        }
-    }
-    Ok(())
-}
-
 fn check_len(arg: &str, got: usize, expected_arg: &str, expected: usize) -> Result<()> {
     if got == expected {
         return Ok(());
@@ -143,26 +125,12 @@ fn check_len(arg: &str, got: usize, expected_arg: &str, expected: usize) -> Resu
 
 impl LogisticData<'_> {
     fn check(&self) -> Result<()> {
-        let (n, p) = self.x.dim();
+        let n = self.x.nrows();
         if n == 0 {
             return Err(Ki3Error::Empty { arg: "x".into() });
         }
-        if p > MAX_FEATURES {
-            return Err(Ki3Error::param(
-                "x",
-                format!("{p} features, at most {MAX_FEATURES}"),
-            ));
-        }
-        check_len("y", self.y.len(), "x rows", n)?;
-        for (row, xs) in self.x.rows().into_iter().enumerate() {
-            if let Some(j) = xs.iter().position(|v| !v.is_finite()) {
-                return Err(Ki3Error::NonFinite {
-                    arg: "x".into(),
-                    index: row * p + j,
-                });
-            }
-        }
-        check_finite("y", self.y.iter().copied())?;
+        check_matrix("x", self.x)?;
+        check_vector("y", self.y, n)?;
         if let Some(i) = self.y.iter().position(|&v| v != 0.0 && v != 1.0) {
             return Err(Ki3Error::InvalidValue {
                 arg: "y".into(),
@@ -170,21 +138,7 @@ impl LogisticData<'_> {
                 reason: "labels must be 0 or 1".into(),
             });
         }
-        if let Some(w) = self.sample_weight {
-            check_len("sample_weight", w.len(), "x rows", n)?;
-            check_finite("sample_weight", w.iter().copied())?;
-            if let Some(i) = w.iter().position(|&v| v < 0.0) {
-                return Err(Ki3Error::InvalidValue {
-                    arg: "sample_weight".into(),
-                    index: i,
-                    reason: "weights must be >= 0".into(),
-                });
-            }
-            if w.sum() <= 0.0 {
-                return Err(Ki3Error::param("sample_weight", "weights sum to zero"));
-            }
-        }
-        Ok(())
+        check_weights(self.sample_weight, n)
     }
 
     fn weight(&self, i: usize) -> f64 {
@@ -278,15 +232,9 @@ impl LogisticRegression {
     /// `P(y = 1 | x)` for each row of `x`.
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         check_len("x columns", x.ncols(), "coef", self.coef.len())?;
-        let p = x.ncols();
+        check_matrix("x", x)?;
         let mut out = Array1::zeros(x.nrows());
         for (i, row) in x.rows().into_iter().enumerate() {
-            if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-                return Err(Ki3Error::NonFinite {
-                    arg: "x".into(),
-                    index: i * p + j,
-                });
-            }
             let z = self.intercept + row.iter().zip(&self.coef).map(|(x, w)| x * w).sum::<f64>();
             out[i] = sigmoid(z);
         }
@@ -304,22 +252,20 @@ impl Persist for LogisticRegression {
 
     fn from_json(text: &str) -> Result<Self> {
         let model: LogisticRegression = persist::from_json(text, Self::KIND, Self::VERSION)?;
-        model
-            .params
-            .check()
-            .map_err(|e| Ki3Error::corrupt(format!("params: {e}")))?;
-        if model.coef.len() > MAX_FEATURES {
-            return Err(Ki3Error::corrupt("coef: too many features"));
-        }
-        if !(model.coef.iter().all(|c| c.is_finite()) && model.intercept.is_finite()) {
-            return Err(Ki3Error::corrupt("coef/intercept: non-finite value"));
-        }
-        if !model.params.fit_intercept && model.intercept != 0.0 {
-            return Err(Ki3Error::corrupt(
-                "intercept: non-zero without fit_intercept",
-            ));
-        }
+        model.validate()?;
         Ok(model)
+    }
+}
+
+impl LogisticRegression {
+    /// Checks every field of a loaded model (corrupt input is [`Ki3Error::Corrupt`]).
+    pub(super) fn validate(&self) -> Result<()> {
+        validate_linear(
+            self.params.check(),
+            &self.coef,
+            self.intercept,
+            self.params.fit_intercept,
+        )
     }
 }
 

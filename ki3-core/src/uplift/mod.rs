@@ -1,6 +1,19 @@
-//! Uplift modelling. For now: the base learner the meta-learners build on,
-//! L2-regularised logistic regression ([`LogisticRegressionParams`] → [`LogisticRegression`]).
+//! Uplift modelling: evaluation metrics ([`metrics`]: Qini and uplift curves, their normalised
+//! areas, uplift at k, in scikit-uplift's and causalml's conventions), meta-learners
+//! ([`MetaLearnerParams`] → [`MetaLearner`]: S-, T-, X-learner, class transformation,
+//! transformed outcome) and their base learners, L2-regularised logistic regression
+//! ([`LogisticRegressionParams`] → [`LogisticRegression`]) and ridge regression
+//! ([`RidgeParams`] → [`RidgeRegression`]).
 
+mod checks;
 mod logistic;
+mod meta;
+pub mod metrics;
+mod ridge;
 
 pub use logistic::{LogisticData, LogisticRegression, LogisticRegressionParams};
+pub use meta::{
+    BaseLearner, FittedLearner, FittedModel, FittedPropensity, LearnerKind, MetaLearner,
+    MetaLearnerParams, Method, Propensity, Scaler, UpliftData,
+};
+pub use ridge::{RidgeData, RidgeParams, RidgeRegression};

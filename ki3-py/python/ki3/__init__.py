@@ -1,7 +1,8 @@
 """ki3: customer features, RFM and marketing measurement on a fast Rust core.
 
 Sub-modules: :mod:`ki3.features` (customer features, RFM, the mergeable aggregator),
-:mod:`ki3.bandit` (Thompson-sampling bandits) and :mod:`ki3.datasets` (synthetic data).
+:mod:`ki3.bandit` (Thompson-sampling bandits), :mod:`ki3.uplift` (uplift evaluation) and
+:mod:`ki3.datasets` (synthetic data).
 Errors derive from :class:`ki3.Ki3Error`.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import _load, bandit, datasets, features
+from . import _load, bandit, datasets, features, uplift
 from ._errors import (
     ConvergenceError,
     InvalidInputError,
@@ -31,6 +32,7 @@ __all__ = [
     "datasets",
     "features",
     "load",
+    "uplift",
 ]
 
 

@@ -27,10 +27,18 @@ __all__ = [
     "int64_range",
     "int64_to_uint32",
     "load",
+    "qini_curve",
     "raise_error_of_kind",
+    "reference_curve",
+    "response_rate_by_percentile",
     "rfm_scores",
     "rfm_summary",
     "synthetic_shop",
+    "uplift_at_k",
+    "uplift_by_percentile",
+    "uplift_curve",
+    "uplift_score",
+    "weighted_average_uplift",
 ]
 
 __version__: str
@@ -131,6 +139,28 @@ class FeatureAggregator:
     @staticmethod
     def from_json(text: str) -> FeatureAggregator: ...
     def __copy__(self) -> FeatureAggregator: ...
+def qini_curve(
+    y_true: _F64, uplift: _F64, treatment: _F64, convention: str = "sklift", normalize: bool = False
+) -> tuple[_F64, _F64]: ...
+def uplift_curve(
+    y_true: _F64, uplift: _F64, treatment: _F64, convention: str = "sklift", normalize: bool = False
+) -> tuple[_F64, _F64]: ...
+def reference_curve(
+    curve: str, kind: str, y_true: _F64, treatment: _F64, negative_effect: bool = True
+) -> tuple[_F64, _F64]: ...
+def uplift_score(score: str, y_true: _F64, uplift: _F64, treatment: _F64, flag: bool) -> float: ...
+def uplift_at_k(
+    y_true: _F64, uplift: _F64, treatment: _F64, strategy: str, k: float, k_is_count: bool
+) -> float: ...
+def response_rate_by_percentile(
+    y_true: _F64, uplift: _F64, treatment: _F64, group: str, strategy: str, bins: int
+) -> tuple[_F64, _F64, npt.NDArray[np.uint64]]: ...
+def uplift_by_percentile(
+    y_true: _F64, uplift: _F64, treatment: _F64, strategy: str, bins: int
+) -> dict[str, _F64 | npt.NDArray[np.uint64]]: ...
+def weighted_average_uplift(
+    y_true: _F64, uplift: _F64, treatment: _F64, strategy: str, bins: int
+) -> float: ...
 def raise_error_of_kind(kind: str) -> None: ...
 def load(text: str) -> BernoulliTS | GaussianTS | LinearTS | FeatureAggregator: ...
 def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
