@@ -7,6 +7,8 @@
 //!   Student-t, negative binomial, beta-binomial) and stable log-sum-exp helpers;
 //! - [`transform`]: log / logit / scaled-logit maps of bounded parameters with log-Jacobians;
 //! - [`sample`]: Beta, Normal–Inverse-Gamma-mean and Normal posterior samplers;
+//! - [`diagnostics`]: MCMC diagnostics with arviz's conventions (rank-normalised split R-hat,
+//!   bulk/tail ESS, MCSE, HDI, E-BFMI, per-parameter summaries);
 //! - [`optimize`]: L-BFGS with a strong-Wolfe line search (bounds through [`transform`]);
 //! - [`linalg`]: Cholesky routines on slices (allocation-free, bandit hot path) and on `ndarray`
 //!   matrices (solve, log-determinant, SPD inverse, jitter);
@@ -15,6 +17,7 @@
 
 pub mod calendar;
 pub mod density;
+pub mod diagnostics;
 pub mod hash;
 pub mod linalg;
 pub mod optimize;
