@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod error;
 pub mod events;
 pub mod features;
+pub mod mmm;
 pub mod model;
 pub mod numerics;
 pub mod persist;
