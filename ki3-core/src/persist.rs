@@ -102,6 +102,8 @@ pub enum Saved {
     FeatureAggregator(crate::features::FeatureAggregator),
     /// An L2-regularised logistic regression.
     LogisticRegression(crate::uplift::LogisticRegression),
+    /// A fitted Bayesian marketing mix model.
+    Mmm(crate::mmm::Mmm),
 }
 
 impl Saved {
@@ -113,6 +115,7 @@ impl Saved {
             Saved::LinearTs(_) => <crate::bandit::LinearTs as Persist>::KIND,
             Saved::FeatureAggregator(_) => <crate::features::FeatureAggregator as Persist>::KIND,
             Saved::LogisticRegression(_) => <crate::uplift::LogisticRegression as Persist>::KIND,
+            Saved::Mmm(_) => <crate::mmm::Mmm as Persist>::KIND,
         }
     }
 
@@ -124,6 +127,7 @@ impl Saved {
             Saved::LinearTs(x) => Persist::to_json(x),
             Saved::FeatureAggregator(x) => Persist::to_json(x),
             Saved::LogisticRegression(x) => Persist::to_json(x),
+            Saved::Mmm(x) => Persist::to_json(x),
         }
     }
 }
@@ -149,6 +153,9 @@ pub fn load(text: &str) -> Result<Saved> {
         }
         <LogisticRegression as Persist>::KIND => {
             <LogisticRegression as Persist>::from_json(text).map(Saved::LogisticRegression)
+        }
+        <crate::mmm::Mmm as Persist>::KIND => {
+            <crate::mmm::Mmm as Persist>::from_json(text).map(Saved::Mmm)
         }
         other => Err(Ki3Error::corrupt(format!(
             "cannot load objects of kind '{other}'"

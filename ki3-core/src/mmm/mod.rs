@@ -10,11 +10,14 @@
 
 pub mod data;
 pub mod logp;
+pub mod model;
 pub mod params;
 pub mod prior;
+pub mod sampler;
 pub mod transforms;
 
 pub use data::MmmData;
+pub use model::{Mmm, MmmNewData};
 pub use params::{Init, Likelihood, MmmParams};
 pub use prior::{Prior, PriorSet};
 pub use transforms::{Adstock, Domain, Saturation};
