@@ -17,7 +17,9 @@ use std::sync::Arc;
 use super::data::Design;
 use super::params::{Likelihood, MmmParams};
 use super::prior::Prior;
-use super::transforms::{Adstock, MAX_ADSTOCK_PARAMS, MAX_SATURATION_PARAMS, Saturation, convolve};
+use super::transforms::{
+    Adstock, MAX_ADSTOCK_PARAMS, MAX_SATURATION_PARAMS, Saturation, convolve, correlate, dot,
+};
 use crate::error::{Ki3Error, Result};
 use crate::numerics::density;
 use crate::numerics::transform::Transform;
@@ -193,6 +195,7 @@ pub struct LogPosterior {
     df_dx: Vec<f64>,
     df_dp: Vec<[f64; MAX_SATURATION_PARAMS]>,
     s: Vec<f64>,
+    cl: Vec<f64>,
 }
 
 impl LogPosterior {
@@ -215,6 +218,7 @@ impl LogPosterior {
             df_dx: vec![0.0; n * c],
             df_dp: vec![[0.0; MAX_SATURATION_PARAMS]; n * c],
             s: vec![0.0; n * c],
+            cl: vec![0.0; l],
             problem,
         }
     }
@@ -348,7 +352,7 @@ impl LogPosterior {
         self.gx[lay.intercept] += self.g.iter().sum::<f64>();
         for k in 0..lay.n_linear {
             let z = &d.z[k * n..(k + 1) * n];
-            self.gx[lay.linear + k] += z.iter().zip(&self.g).map(|(z, g)| z * g).sum::<f64>();
+            self.gx[lay.linear + k] += dot(z, &self.g);
         }
         for c in 0..nc {
             let w = &self.w[c * lk..(c + 1) * lk];
@@ -365,35 +369,32 @@ impl LogPosterior {
                         gs[j] += g * dfp[t][j];
                     }
                 }
-                // c_l = Σ_t h_t x_{t−l}, h_t = g_t f′(a_t).
-                for l in 0..lk.min(n) {
-                    let mut cl = 0.0;
-                    for t in l..n {
-                        cl += self.g[t] * dfx[t] * xc[t - l];
-                    }
-                    for j in 0..MAX_ADSTOCK_PARAMS {
-                        ga[j] += dw[l][j] * cl;
-                    }
+                // c_l = Σ_t h_t x_{t−l}, h_t = g_t f′(a_t) (h stored in `s`).
+                let h = &mut self.s[c * n..(c + 1) * n];
+                for ((h, g), f) in h.iter_mut().zip(&self.g).zip(dfx) {
+                    *h = g * f;
                 }
+                correlate(h, xc, &mut self.cl[..lk]);
             } else {
+                // c_l = Σ_t g_t s_{t−l}; G_τ = Σ_l w_l g_{τ+l}.
                 let s = &self.s[c * n..(c + 1) * n];
-                for l in 0..lk.min(n) {
-                    let mut cl = 0.0;
-                    for t in l..n {
-                        cl += self.g[t] * s[t - l];
-                    }
-                    for j in 0..MAX_ADSTOCK_PARAMS {
-                        ga[j] += dw[l][j] * cl;
+                correlate(&self.g, s, &mut self.cl[..lk]);
+                let big_g = &mut self.a[c * n..(c + 1) * n];
+                big_g.fill(0.0);
+                for (l, &wl) in w.iter().enumerate().take(n) {
+                    for (bg, g) in big_g[..n - l].iter_mut().zip(&self.g[l..]) {
+                        *bg += wl * g;
                     }
                 }
-                for tau in 0..n {
-                    let mut big_g = 0.0;
-                    for (l, wl) in w.iter().enumerate().take(n - tau) {
-                        big_g += wl * self.g[tau + l];
-                    }
+                for (d, bg) in dfp.iter().zip(big_g.iter()) {
                     for j in 0..MAX_SATURATION_PARAMS {
-                        gs[j] += dfp[tau][j] * big_g;
+                        gs[j] += d[j] * bg;
                     }
+                }
+            }
+            for (d, cl) in dw.iter().zip(&self.cl[..lk]) {
+                for j in 0..MAX_ADSTOCK_PARAMS {
+                    ga[j] += d[j] * cl;
                 }
             }
             for j in 0..lay.n_adstock {

@@ -263,13 +263,42 @@ impl Adstock {
 
 /// `out_t = Σ_l w_l x_{t−l}` (causal, zero-padded at the start).
 pub fn convolve(x: &[f64], w: &[f64], out: &mut [f64]) {
-    for (t, o) in out.iter_mut().enumerate().take(x.len()) {
-        let mut s = 0.0;
-        for (l, wl) in w.iter().enumerate().take(t + 1) {
-            s += wl * x[t - l];
+    let n = x.len().min(out.len());
+    out[..n].fill(0.0);
+    // One axpy per lag (vectorisable, no bounds checks in the inner loop).
+    for (l, &wl) in w.iter().enumerate().take(n) {
+        for (o, xv) in out[l..n].iter_mut().zip(&x[..n - l]) {
+            *o += wl * xv;
         }
-        *o = s;
     }
+}
+
+/// `Σ_t a_{t+l} b_t` for `l = 0 … out.len()−1` (the adjoint of [`convolve`]).
+pub fn correlate(a: &[f64], b: &[f64], out: &mut [f64]) {
+    let n = a.len().min(b.len());
+    for (l, o) in out.iter_mut().enumerate() {
+        *o = if l < n {
+            dot(&a[l..n], &b[..n - l])
+        } else {
+            0.0
+        };
+    }
+}
+
+/// `Σ a_i b_i` with four independent accumulators (breaks the add-latency chain).
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a4, b4) = (a[..n].chunks_exact(4), b[..n].chunks_exact(4));
+    let (ra, rb) = (a4.remainder(), b4.remainder());
+    let mut acc = [0.0; 4];
+    for (x, y) in a4.zip(b4) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// A saturation curve.
@@ -321,9 +350,12 @@ impl Saturation {
         match self {
             Saturation::Logistic => {
                 let (lam, beta) = (p(0), p(1));
-                // (1 − e^{−u})/(1 + e^{−u}) = tanh(u/2); d tanh(v)/dv = 1 − tanh².
-                let th = (0.5 * lam * x).tanh();
-                let sech2 = 1.0 - th * th;
+                // th = (1 − e^{−u})/(1 + e^{−u}) = tanh(u/2), u = λx, with one exp (odd in u);
+                // d th/du = ½ (1 − th²) = 2e^{−|u|}/(1 + e^{−|u|})².
+                let u = lam * x;
+                let e = (-u.abs()).exp();
+                let th = ((1.0 - e) / (1.0 + e)).copysign(u);
+                let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
                 SaturationEval {
                     value: beta * th,
                     d_x: 0.5 * beta * lam * sech2,
