@@ -220,7 +220,7 @@ fn cancellation_returns_nothing_and_seeds_reproduce() {
     let Some(ex) = load() else { return };
     let token = CancelToken::new();
     token.cancel();
-    let params = MmmParams::default().sampling(2, 200, 200).seed(7);
+    let params = MmmParams::default().sampling(2, 60, 60).seed(7);
     let r = params.fit_with_progress(&ex.data(), Progress::none().cancel(&token));
     assert_eq!(r.unwrap_err(), Ki3Error::Cancelled);
     let a = params.fit(&ex.data()).unwrap();

@@ -259,16 +259,26 @@ impl LogPosterior {
         let d = &p.design;
         let (n, nc) = (d.n, d.n_channels);
         let lk = p.adstock.kernel_len();
+        for (arg, len) in [("u", u.len()), ("grad", grad.len())] {
+            if len != lay.dim() {
+                return Err(Ki3Error::LengthMismatch {
+                    arg: arg.into(),
+                    got: len,
+                    expected_arg: "parameters".into(),
+                    expected: lay.dim(),
+                });
+            }
+        }
         let mut lp = 0.0;
-        for i in 0..lay.dim() {
-            let e = lay.transforms[i].eval(u[i]);
+        for (i, (t, prior)) in lay.transforms.iter().zip(&lay.priors).enumerate() {
+            let e = t.eval(u[i]);
             self.x[i] = e.x;
             self.dx_du[i] = e.dx_dy;
             self.dlj[i] = if jacobian { e.d_log_jacobian } else { 0.0 };
             if jacobian {
                 lp += e.log_jacobian;
             }
-            let (v, dv) = lay.priors[i].log_density(e.x)?;
+            let (v, dv) = prior.log_density(e.x)?;
             lp += v;
             self.gx[i] = dv;
         }
@@ -314,8 +324,8 @@ impl LogPosterior {
                     dfp[t] = e.d_params;
                 }
                 convolve(s, w, a);
-                for t in 0..n {
-                    self.mu[t] += a[t];
+                for (m, v) in self.mu.iter_mut().zip(a.iter()) {
+                    *m += v;
                 }
             }
         }
@@ -363,10 +373,9 @@ impl LogPosterior {
             let mut gs = [0.0; MAX_SATURATION_PARAMS];
             let mut ga = [0.0; MAX_ADSTOCK_PARAMS];
             if p.adstock_first {
-                for t in 0..n {
-                    let g = self.g[t];
-                    for j in 0..MAX_SATURATION_PARAMS {
-                        gs[j] += g * dfp[t][j];
+                for (g, d) in self.g.iter().zip(dfp) {
+                    for (acc, dj) in gs.iter_mut().zip(d) {
+                        *acc += g * dj;
                     }
                 }
                 // c_l = Σ_t h_t x_{t−l}, h_t = g_t f′(a_t) (h stored in `s`).
@@ -397,15 +406,20 @@ impl LogPosterior {
                     ga[j] += d[j] * cl;
                 }
             }
-            for j in 0..lay.n_adstock {
-                self.gx[lay.adstock[j] + c] += ga[j];
+            for (off, g) in lay.adstock[..lay.n_adstock].iter().zip(ga) {
+                self.gx[off + c] += g;
             }
-            for j in 0..lay.n_saturation {
-                self.gx[lay.saturation[j] + c] += gs[j];
+            for (off, g) in lay.saturation[..lay.n_saturation].iter().zip(gs) {
+                self.gx[off + c] += g;
             }
         }
-        for i in 0..lay.dim() {
-            grad[i] = self.gx[i] * self.dx_du[i] + self.dlj[i];
+        for (((out, gx), dx), dlj) in grad
+            .iter_mut()
+            .zip(&self.gx)
+            .zip(&self.dx_du)
+            .zip(&self.dlj)
+        {
+            *out = gx * dx + dlj;
         }
         if !lp.is_finite() || grad.iter().any(|g| !g.is_finite()) {
             return Ok(f64::NEG_INFINITY);
@@ -417,9 +431,9 @@ impl LogPosterior {
     /// "sampling cannot start" error.
     pub fn explain_non_finite(&mut self, u: &[f64]) -> String {
         let lay = self.problem.layout.clone();
-        for i in 0..lay.dim() {
-            let x = lay.transforms[i].constrain(u[i]);
-            let ok = lay.priors[i]
+        for (i, ((t, prior), ui)) in lay.transforms.iter().zip(&lay.priors).zip(u).enumerate() {
+            let x = t.constrain(*ui);
+            let ok = prior
                 .log_density(x)
                 .map(|(v, d)| v.is_finite() && d.is_finite())
                 .unwrap_or(false);
@@ -654,10 +668,8 @@ mod tests {
         lp.mean_at(&x, &mut mu, &mut contrib);
         let sigma = x[prob.layout.sigma];
         let mut want = 0.0;
-        for t in 0..n {
-            want += density::normal(prob.design.y[t], mu[t], sigma)
-                .unwrap()
-                .value;
+        for (y, m) in prob.design.y.iter().zip(&mu) {
+            want += density::normal(*y, *m, sigma).unwrap().value;
         }
         for i in 0..dim {
             want += prob.layout.priors[i].log_density(x[i]).unwrap().0;

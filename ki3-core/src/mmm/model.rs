@@ -745,3 +745,209 @@ impl Persist for Mmm {
         Mmm::validate(state)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmm::transforms::Saturation;
+    use crate::numerics::rng::stream;
+    use rand::RngExt;
+
+    struct Toy {
+        dates: Array1<i64>,
+        ch: Array2<f64>,
+        ctrl: Array2<f64>,
+        y: Array1<f64>,
+        names: Vec<String>,
+        cnames: Vec<String>,
+    }
+
+    /// Simulated weekly data from the model itself (known α, λ, β on the raw spend scale).
+    fn toy(n: usize) -> Toy {
+        let mut rng = stream(3, 0);
+        let dates: Array1<i64> = (0..n as i64).map(|i| 17_000 + 7 * i).collect();
+        let ch = Array2::from_shape_fn((n, 2), |_| rng.random::<f64>() * 40.0);
+        let ctrl = Array2::from_shape_fn((n, 1), |(t, _)| f64::from(t % 13 == 0));
+        let mut y = Array1::zeros(n);
+        for t in 0..n {
+            let mut v = 500.0 + 80.0 * ctrl[[t, 0]] + 20.0 * rng.random::<f64>();
+            for c in 0..2 {
+                let a: f64 = (0..4.min(t + 1))
+                    .map(|l| 0.5f64.powi(l as i32) * ch[[t - l, c]])
+                    .sum::<f64>()
+                    / 1.875;
+                v += 200.0 * (0.05 * a).tanh();
+            }
+            y[t] = v;
+        }
+        Toy {
+            dates,
+            ch,
+            ctrl,
+            y,
+            names: vec!["tv".into(), "radio".into()],
+            cnames: vec!["promo".into()],
+        }
+    }
+
+    fn data(t: &Toy) -> MmmData<'_> {
+        MmmData {
+            dates: t.dates.view(),
+            channels: t.ch.view(),
+            channel_names: &t.names,
+            controls: t.ctrl.view(),
+            control_names: &t.cnames,
+            target: t.y.view(),
+        }
+    }
+
+    #[test]
+    fn predict_carries_over_the_training_history_exactly() {
+        let t = toy(60);
+        let k = 10;
+        let short = Toy {
+            dates: t.dates.slice(ndarray::s![..60 - k]).to_owned(),
+            ch: t.ch.slice(ndarray::s![..60 - k, ..]).to_owned(),
+            ctrl: t.ctrl.slice(ndarray::s![..60 - k, ..]).to_owned(),
+            y: t.y.slice(ndarray::s![..60 - k]).to_owned(),
+            names: t.names.clone(),
+            cnames: t.cnames.clone(),
+        };
+        let m = MmmParams::default().fit_map(&data(&short)).unwrap();
+        let new = MmmNewData {
+            dates: t.dates.slice(ndarray::s![60 - k..]),
+            channels: t.ch.slice(ndarray::s![60 - k.., ..]),
+            controls: t.ctrl.slice(ndarray::s![60 - k.., ..]),
+        };
+        let pred = m.predict(&new).unwrap();
+        // The same parameters and scales on the whole series: μ of the last k rows.
+        let mut whole = m.state.clone();
+        whole.dates = t.dates.to_vec();
+        whole.channels = t.ch.iter().copied().collect();
+        whole.controls = t.ctrl.iter().copied().collect();
+        whole.target = t.y.to_vec();
+        let full = Mmm::validate(whole).unwrap();
+        let mu = full.mu();
+        for i in 0..k {
+            let (a, b) = (pred[[0, 0, i]], mu[[0, 0, 60 - k + i]]);
+            assert!((a - b).abs() < 1e-12 * b.abs(), "{i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn outputs_shapes_names_and_response_curves() {
+        let t = toy(80);
+        let m = MmmParams::default().fit_map(&data(&t)).unwrap();
+        assert!(!m.is_sampled());
+        assert_eq!(m.shape(), (1, 1));
+        assert_eq!(m.posterior("intercept").unwrap().shape(), &[1, 1]);
+        assert_eq!(m.posterior("saturation_beta").unwrap().shape(), &[1, 1, 2]);
+        assert_eq!(
+            m.coords("gamma_fourier").unwrap(),
+            ["sin_1", "sin_2", "cos_1", "cos_2"]
+        );
+        assert_eq!(m.coords("adstock_alpha").unwrap(), ["tv", "radio"]);
+        assert!(
+            m.posterior("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("nope")
+        );
+        // Response at constant spend s: β·logistic(λ s/scale) (normalised kernel) × target scale.
+        let spend = Array1::from(vec![0.0, 10.0, 40.0]);
+        let rc = m.response_curves(spend.view()).unwrap();
+        let lam = m.map_estimate("saturation_lam").unwrap();
+        let beta = m.map_estimate("saturation_beta").unwrap();
+        for c in 0..2 {
+            for (i, s) in spend.iter().enumerate() {
+                let want = Saturation::Logistic
+                    .eval(s / m.channel_scale()[c], &[lam[c], beta[c]])
+                    .value
+                    * m.target_scale();
+                assert!((rc[[0, 0, c, i]] - want).abs() < 1e-9 * (1.0 + want));
+            }
+        }
+        assert!(m.response_curves(Array1::from(vec![-1.0]).view()).is_err());
+        // ROAS = total contribution / total spend.
+        let roas = m.roas();
+        let contrib = m.channel_contributions();
+        for c in 0..2 {
+            let tot: f64 = contrib.slice(ndarray::s![0, 0, .., c]).sum();
+            let spent: f64 = t.ch.column(c).sum();
+            assert!((roas[[0, 0, c]] - tot / spent).abs() < 1e-12 * roas[[0, 0, c]].abs());
+        }
+        // Posterior predictive draws scatter around μ by σ.
+        let pp = m.posterior_predictive(1);
+        let mu = m.mu();
+        let sigma = m.map_estimate("y_sigma").unwrap()[0] * m.target_scale();
+        let resid: Vec<f64> = (&pp - &mu).iter().map(|d| d / sigma).collect();
+        let var = resid.iter().map(|r| r * r).sum::<f64>() / resid.len() as f64;
+        assert!((var - 1.0).abs() < 0.35, "{var}");
+    }
+
+    #[test]
+    fn save_load_round_trip_and_corrupt_state() {
+        let t = toy(50);
+        let m = MmmParams::default().fit_map(&data(&t)).unwrap();
+        let json = Persist::to_json(&m).unwrap();
+        let back = <Mmm as Persist>::from_json(&json).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(Persist::to_json(&back).unwrap(), json);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut bad = Vec::new();
+        for (key, value) in [
+            ("map", serde_json::json!([1.0])),
+            ("target_scale", serde_json::json!(-1.0)),
+            ("chains", serde_json::json!(2)),
+            ("dates", serde_json::json!([1, 2])),
+            ("channel_names", serde_json::json!(["a"])),
+            ("params", serde_json::json!("x")),
+        ] {
+            let mut d = doc.clone();
+            d["state"][key] = value;
+            bad.push(d.to_string());
+        }
+        // An adstock α outside (0, 1).
+        let mut d = doc.clone();
+        let off = m.problem.layout.group("adstock_alpha").unwrap().offset;
+        d["state"]["map"][off] = serde_json::json!(1.5);
+        bad.push(d.to_string());
+        for b in bad {
+            match <Mmm as Persist>::from_json(&b) {
+                Err(Ki3Error::Corrupt { .. }) => {}
+                other => panic!("expected Corrupt, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_fit_that_cannot_start_names_the_parameter() {
+        let t = toy(40);
+        let m = MmmParams::default().fit_map(&data(&t)).unwrap();
+        let mut lp = LogPosterior::new(Arc::clone(&m.problem));
+        let mut u = vec![0.0; lp.dim()];
+        let off = m.problem.layout.group("saturation_lam").unwrap().offset;
+        u[off + 1] = f64::NAN;
+        let msg = lp.explain_non_finite(&u);
+        assert!(msg.contains("saturation_lam[radio]"), "{msg}");
+    }
+
+    #[test]
+    fn short_nuts_run_is_reproducible_and_keeps_only_draws() {
+        let t = toy(60);
+        let p = MmmParams::default().sampling(2, 50, 50).seed(9);
+        let a = p.fit(&data(&t)).unwrap();
+        assert_eq!(a.shape(), (2, 50));
+        assert_eq!(a.posterior("adstock_alpha").unwrap().shape(), &[2, 50, 2]);
+        assert_eq!(a.tree_depth().shape(), &[2, 50]);
+        assert_eq!(a, p.fit(&data(&t)).unwrap());
+        let b = p.clone().seed(10).fit(&data(&t)).unwrap();
+        assert_ne!(a, b);
+        // Progress: one tick per draw (warm-up included) across chains, ending at the total.
+        let last = std::sync::Mutex::new((0, 0));
+        let cb = |d: u64, n: u64| *last.lock().unwrap() = (d, n);
+        p.fit_with_progress(&data(&t), Progress::none().callback(&cb))
+            .unwrap();
+        assert_eq!(*last.lock().unwrap(), (200, 200));
+    }
+}

@@ -178,12 +178,14 @@ pub fn run_nuts(
         let start = init_point(&mut lp, params.init, map, &mut rng)?;
         let dim = lp.dim();
         let transforms = problem.layout.transforms.clone();
-        let mut settings = DiagNutsSettings::default();
-        settings.num_tune = params.tune as u64;
-        settings.num_draws = params.draws as u64;
-        settings.num_chains = params.chains;
-        settings.maxdepth = params.max_treedepth;
-        settings.seed = params.seed;
+        let mut settings = DiagNutsSettings {
+            num_tune: params.tune as u64,
+            num_draws: params.draws as u64,
+            num_chains: params.chains,
+            maxdepth: params.max_treedepth,
+            seed: params.seed,
+            ..Default::default()
+        };
         settings.adapt_options.step_size_settings.target_accept = params.target_accept;
         let math = CpuMath::new(NutsLogp(lp));
         let nuts_err =
