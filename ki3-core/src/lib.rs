@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod features;
 mod memory;
+pub mod mmm;
 pub mod model;
 pub mod numerics;
 pub mod persist;

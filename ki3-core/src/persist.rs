@@ -168,6 +168,8 @@ pub enum Saved {
     RidgeRegression(crate::uplift::RidgeRegression),
     /// An uplift meta-learner (S, T, X, class transformation, transformed outcome).
     MetaLearner(crate::uplift::MetaLearner),
+    /// A fitted Bayesian marketing mix model.
+    Mmm(crate::mmm::Mmm),
 }
 
 impl Saved {
@@ -181,6 +183,7 @@ impl Saved {
             Saved::LogisticRegression(_) => <crate::uplift::LogisticRegression as Persist>::KIND,
             Saved::RidgeRegression(_) => <crate::uplift::RidgeRegression as Persist>::KIND,
             Saved::MetaLearner(_) => <crate::uplift::MetaLearner as Persist>::KIND,
+            Saved::Mmm(_) => <crate::mmm::Mmm as Persist>::KIND,
         }
     }
 
@@ -194,6 +197,7 @@ impl Saved {
             Saved::LogisticRegression(x) => Persist::to_json(x),
             Saved::RidgeRegression(x) => Persist::to_json(x),
             Saved::MetaLearner(x) => Persist::to_json(x),
+            Saved::Mmm(x) => Persist::to_json(x),
         }
     }
 }
@@ -225,6 +229,9 @@ pub fn load(text: &str) -> Result<Saved> {
         }
         <MetaLearner as Persist>::KIND => {
             <MetaLearner as Persist>::from_json(text).map(Saved::MetaLearner)
+        }
+        <crate::mmm::Mmm as Persist>::KIND => {
+            <crate::mmm::Mmm as Persist>::from_json(text).map(Saved::Mmm)
         }
         other => Err(Ki3Error::corrupt(format!(
             "cannot load objects of kind '{other}'"
