@@ -115,8 +115,7 @@ fn quickstart_recovers_the_true_parameters() {
         ("saturation_lam", vec![4.0 * cs[0], 3.0 * cs[1]]),
         ("saturation_beta", vec![3000.0 / ys, 2000.0 / ys]),
     ];
-    // Diagnostics: R-hat / ESS from `numerics::diagnostics` plug in here once it lands; until
-    // then the chains must agree (means within 5 combined Monte Carlo standard errors).
+    // The chains agree (means within 5 combined Monte Carlo standard errors).
     for (name, want) in truth {
         let post = model.posterior(name).unwrap();
         for (k, w) in want.iter().enumerate() {
@@ -233,4 +232,42 @@ fn cancellation_returns_nothing_and_seeds_reproduce() {
         .unwrap();
     let c = pool.install(|| params.fit(&ex.data()).unwrap());
     assert_eq!(a, c);
+}
+
+/// The issue's sampler bar on the quickstart: rank-normalised R-hat < 1.01 and bulk ESS > 400
+/// for every element of every parameter (numerics::diagnostics, checked against arviz).
+/// Not met yet: with seed 42, saturation_lam of x2 (a channel that is zero in most weeks) has
+/// R-hat ≈ 1.02 and bulk ESS ≈ 120, adstock_alpha of x2 ESS ≈ 270, while PyMC-Marketing reaches
+/// ~700 everywhere; the sampler's adaptation needs tuning. Run with `--ignored` to see it.
+#[test]
+#[ignore = "known gap: the NUTS adaptation does not yet reach R-hat < 1.01 / ESS > 400 on x2"]
+fn quickstart_diagnostics_meet_the_issue_bar() {
+    let Some(ex) = load() else { return };
+    let model = MmmParams::default()
+        .sampling(2, 1000, 1000)
+        .seed(42)
+        .fit(&ex.data())
+        .unwrap();
+    let mut ws = ki3_core::numerics::diagnostics::Workspace::new();
+    let mut bad = Vec::new();
+    for name in model.param_names() {
+        let post = model.posterior(&name).unwrap();
+        let (nc, nd) = model.shape();
+        let k = post.len() / (nc * nd);
+        let flat = post.into_shape_with_order((nc, nd, k)).unwrap();
+        for k in 0..flat.shape()[2] {
+            let sm = ws.summarize(flat.slice(s![.., .., k]), 0.94).unwrap();
+            println!(
+                "{name}[{k}]: r_hat {:.4}, ess_bulk {:.0}",
+                sm.r_hat, sm.ess_bulk
+            );
+            if !(sm.r_hat < 1.01 && sm.ess_bulk > 400.0) {
+                bad.push(format!(
+                    "{name}[{k}] r_hat {:.4} ess_bulk {:.0}",
+                    sm.r_hat, sm.ess_bulk
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "below the bar: {bad:?}");
 }
