@@ -566,6 +566,54 @@ export interface LinearTSOptions {
  */
 export declare function load(json: string): BernoulliTS | GaussianTS | LinearTS | FeatureAggregator
 
+/** Options of `syntheticMedia`. */
+export interface MediaOptions {
+  /** Seed: equal options give identical data on any machine. */
+  seed: number | bigint
+  /** Number of weeks (default 156). */
+  weeks?: number
+  /** First week: days since 1970-01-01 (number or bigint) or a `Date`; default 2024-01-01. */
+  start?: number | bigint | Date
+}
+
+/** Weekly media spend, controls and sales with their generating truth. */
+export interface MediaResult {
+  /** Week starts, days since 1970-01-01. */
+  dates: BigInt64Array
+  /** Channel names. */
+  channels: Array<string>
+  /** Spend, row-major weeks × channels. */
+  spend: Float64Array
+  /** Control: 1 in promotion weeks. */
+  event: Float64Array
+  /** Control: t / weeks. */
+  trend: Float64Array
+  /** Sales per week. */
+  sales: Float64Array
+  /** The generating parameters and true contributions / ROAS. */
+  truth: MediaTruthResult
+}
+
+/** What generated `syntheticMedia`'s sales (per channel unless said otherwise). */
+export interface MediaTruthResult {
+  /** Adstock decay. */
+  adstockAlpha: Float64Array
+  /** Saturation steepness (on spend divided by its maximum). */
+  saturationLam: Float64Array
+  /** Saturation ceiling on the target divided by its maximum. */
+  saturationBeta: Float64Array
+  /** Saturation ceiling in sales units. */
+  saturationCeiling: Float64Array
+  /** Contributions, row-major weeks × channels, sales units. */
+  contributions: Float64Array
+  /** Baseline per week, sales units. */
+  baseline: Float64Array
+  /** Return on ad spend. */
+  roas: Float64Array
+  /** Noise standard deviation. */
+  noiseSd: number
+}
+
 /** Options of `qiniScore` / `auucScore` (causalml). */
 export interface NormalizeOptions {
   /** Divide the curve by the absolute value of its end first (default true, as causalml). */
@@ -880,6 +928,13 @@ export interface SimulationResult {
   /** Cumulative expected regret of uniform allocation after each step. */
   uniformRegret: Float64Array
 }
+
+/**
+ * Simulates the shop's weekly media spend and sales from the marketing-mix model with known
+ * parameters (geometric adstock, logistic saturation, trend, seasonality, promotions), so a
+ * fitted MMM can be checked against the truth. Deterministic per seed.
+ */
+export declare function syntheticMedia(options: MediaOptions): MediaResult
 
 /**
  * Simulates an online shop's event log (page views and purchases; Pareto/NBD-style visits,

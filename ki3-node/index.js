@@ -862,6 +862,7 @@ module.exports.rfmSummary = nativeBinding.rfmSummary
 module.exports.rfmSummaryAsync = nativeBinding.rfmSummaryAsync
 module.exports.simulate = nativeBinding.simulate
 module.exports.simulateAsync = nativeBinding.simulateAsync
+module.exports.syntheticMedia = nativeBinding.syntheticMedia
 module.exports.syntheticShop = nativeBinding.syntheticShop
 module.exports.syntheticShopAsync = nativeBinding.syntheticShopAsync
 module.exports.upliftAtK = nativeBinding.upliftAtK

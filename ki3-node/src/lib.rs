@@ -4,7 +4,7 @@
 //!   core's, string columns factorised), feature tables out.
 //! * `features`: `customerFeatures`, `historicalFeatures`, `FeatureAggregator`.
 //! * `rfm`: `rfmSummary`, `rfmScores`.
-//! * `data`: `syntheticShop`.
+//! * `data`: `syntheticShop`, `syntheticMedia`.
 //! * `bandit`: `BernoulliTS`, `GaussianTS`, `LinearTS` (Thompson sampling for serving).
 //! * `bandit_eval`: `simulate`, `replay`.
 //! * `uplift`: uplift evaluation metrics (`qiniAucScore`, `upliftAtK`, `qiniCurve`, ...).

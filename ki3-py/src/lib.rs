@@ -22,6 +22,10 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CHANNELS", PyTuple::new(m.py(), ki3_core::data::CHANNELS)?)?;
     m.add(
+        "MEDIA_CHANNELS",
+        PyTuple::new(m.py(), ki3_core::data::MEDIA_CHANNELS)?,
+    )?;
+    m.add(
         "CATEGORIES",
         PyTuple::new(m.py(), ki3_core::data::CATEGORIES)?,
     )?;
@@ -33,6 +37,7 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm::rfm_summary, m)?)?;
     m.add_function(wrap_pyfunction!(rfm::rfm_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data::synthetic_shop, m)?)?;
+    m.add_function(wrap_pyfunction!(data::synthetic_media, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::arm_indices, m)?)?;
     m.add_function(wrap_pyfunction!(errors::raise_error, m)?)?;
     m.add_function(wrap_pyfunction!(load::load, m)?)?;

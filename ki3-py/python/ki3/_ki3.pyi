@@ -6,7 +6,7 @@ optionally ``amount`` (float64), ``purchase`` (bool), ``channel`` / ``category``
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeAlias, final
+from typing import Any, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,7 @@ import numpy.typing as npt
 __all__ = [
     "CATEGORIES",
     "CHANNELS",
+    "MEDIA_CHANNELS",
     "SEGMENTS",
     "BernoulliTS",
     "FeatureAggregator",
@@ -33,6 +34,7 @@ __all__ = [
     "response_rate_by_percentile",
     "rfm_scores",
     "rfm_summary",
+    "synthetic_media",
     "synthetic_shop",
     "uplift_at_k",
     "uplift_by_percentile",
@@ -43,6 +45,7 @@ __all__ = [
 
 __version__: str
 CHANNELS: tuple[str, ...]
+MEDIA_CHANNELS: tuple[str, ...]
 CATEGORIES: tuple[str, ...]
 SEGMENTS: tuple[str, ...]
 
@@ -100,6 +103,7 @@ def rfm_scores(
     monetary_value: npt.NDArray[np.float64] | None = ...,
     bins: int = ...,
 ) -> dict[str, npt.NDArray[np.uint8] | npt.NDArray[np.uint16]]: ...
+def synthetic_media(weeks: int, seed: int, start_day: int) -> dict[str, Any]: ...
 def synthetic_shop(
     n_customers: int,
     seed: int,

@@ -11,7 +11,7 @@ from . import _typing as _t
 from ._errors import InvalidInputError
 from ._frame import pandas, to_tick
 
-__all__ = ["CATEGORIES", "CHANNELS", "synthetic_shop"]
+__all__ = ["CATEGORIES", "CHANNELS", "MEDIA_CHANNELS", "synthetic_media", "synthetic_shop"]
 
 
 def __dir__() -> list[str]:
@@ -23,6 +23,8 @@ def __dir__() -> list[str]:
 CHANNELS: tuple[str, ...] = tuple(_ki3.CHANNELS)
 #: Product category names; ``as_frame=False`` category codes index this.
 CATEGORIES: tuple[str, ...] = tuple(_ki3.CATEGORIES)
+#: Paid media channels of :func:`synthetic_media`.
+MEDIA_CHANNELS: tuple[str, ...] = tuple(_ki3.MEDIA_CHANNELS)
 
 
 def _int(value: Any, name: str, low: int, high: int) -> int:
@@ -131,3 +133,65 @@ def synthetic_shop(
             "session": cols["session"].astype(np.int64),
         }
     )
+
+
+def synthetic_media(
+    weeks: int = 156,
+    *,
+    start: _t.TimeLike = "2024-01-01",
+    seed: int = 0,
+) -> tuple[_t.DataFrame, dict[str, Any]]:
+    """Weekly media spend and sales of the synthetic shop, with the truth that generated them.
+
+    Sales follow the marketing-mix model itself (the one :class:`ki3.mmm.MMM` fits): a baseline
+    with trend, yearly seasonality (Fourier order 2) and promotion weeks, plus each channel's
+    spend through normalised geometric adstock (``l_max = 8``) and logistic saturation, plus
+    Gaussian noise. A fitted model can therefore be checked against known contributions and ROAS.
+
+    Parameters
+    ----------
+    weeks : int
+        Number of weeks (at least 28).
+    start : datetime-like or int
+        First week (integers: days since 1970-01-01).
+    seed : int
+        Random seed; equal arguments give identical data on any machine.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        The data: ``date`` (datetime64[D]), one spend column per channel in
+        :data:`MEDIA_CHANNELS`, the controls ``event`` (1 in promotion weeks) and ``trend``
+        (``t / weeks``), and ``sales``. The truth: ``roas`` (Series by channel),
+        ``contributions`` (DataFrame, weeks x channels, sales units), ``baseline`` (Series),
+        ``adstock_alpha``, ``saturation_lam``, ``saturation_beta`` (on the target scaled by its
+        maximum, as PyMC-Marketing parameterises it) as Series by channel, and ``noise_sd``.
+    """
+    n = _int(weeks, "weeks", 0, 2**63 - 1)
+    seed = _int(seed, "seed", 0, 2**64 - 1)
+    start_day = to_tick(start, "D", "start")
+    cols = _ki3.synthetic_media(n, seed, start_day)
+    pd = pandas()
+    if pd is None:
+        raise ImportError("synthetic_media returns pandas objects: pip install pandas")
+    channels = list(cols["channels"])
+    dates = pd.DatetimeIndex(cols["date"].astype("datetime64[D]"), name="date")
+    spend = cols["spend"].reshape(len(dates), len(channels))
+    frame = pd.DataFrame({"date": dates})
+    for j, name in enumerate(channels):
+        frame[name] = spend[:, j]
+    frame["event"] = cols["event"]
+    frame["trend"] = cols["trend"]
+    frame["sales"] = cols["sales"]
+    raw = cols["truth"]
+    by_channel = pd.Index(channels, name="channel")
+    truth: dict[str, Any] = {
+        name: pd.Series(raw[name], index=by_channel, name=name)
+        for name in ("roas", "adstock_alpha", "saturation_lam", "saturation_beta", "saturation_ceiling")
+    }
+    truth["contributions"] = pd.DataFrame(
+        raw["contributions"].reshape(len(dates), len(channels)), index=dates, columns=by_channel
+    )
+    truth["baseline"] = pd.Series(raw["baseline"], index=dates, name="baseline")
+    truth["noise_sd"] = float(raw["noise_sd"])
+    return frame, truth
