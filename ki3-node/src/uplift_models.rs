@@ -76,14 +76,10 @@ impl Task for PredictTask {
     }
 }
 
-macro_rules! meta_learner_class {
-    ($(#[$doc:meta])* $class:ident, $method:expr) => {
-        $(#[$doc])*
-        #[napi]
-        pub struct $class {
-            pub(crate) inner: Arc<MultiArmMetaLearner>,
-        }
-
+/// The methods every meta-learner class has (the struct is declared with its own doc comment,
+/// which napi copies into `index.d.ts`).
+macro_rules! meta_learner_methods {
+    ($class:ident, $method:expr) => {
         #[napi]
         impl $class {
             /// The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
@@ -99,8 +95,10 @@ macro_rules! meta_learner_class {
             }
 
             /// `predict` on the thread pool (for large matrices in a server).
-            #[napi(ts_args_type = "x: Float64Array, nCols: number",
-                   ts_return_type = "Promise<Float64Array>")]
+            #[napi(
+                ts_args_type = "x: Float64Array, nCols: number",
+                ts_return_type = "Promise<Float64Array>"
+            )]
             pub fn predict_async(
                 &self,
                 env: Env,
@@ -177,31 +175,45 @@ fn number_arg(value: Unknown) -> Result<f64> {
     }
 }
 
-meta_learner_class!(
-    /// S-learner: one model with the treatment as a feature. Load with `load` or `fromJson`.
-    SLearner,
-    Method::SLearner
-);
-meta_learner_class!(
-    /// T-learner: one model per group. Load with `load` or `fromJson`.
-    TLearner,
-    Method::TLearner
-);
-meta_learner_class!(
-    /// X-learner (Künzel et al. 2019). Load with `load` or `fromJson`.
-    XLearner,
-    Method::XLearner
-);
-meta_learner_class!(
-    /// Class transformation (Jaskowski & Jaroszewicz 2012). Load with `load` or `fromJson`.
-    ClassTransformation,
-    Method::ClassTransformation
-);
-meta_learner_class!(
-    /// Transformed outcome (Athey & Imbens 2015). Load with `load` or `fromJson`.
-    TransformedOutcome,
-    Method::TransformedOutcome
-);
+/// S-learner: one model with the treatment as a feature. Load with `load` or `fromJson`.
+#[napi]
+pub struct SLearner {
+    pub(crate) inner: Arc<MultiArmMetaLearner>,
+}
+
+meta_learner_methods!(SLearner, Method::SLearner);
+
+/// T-learner: one model per group. Load with `load` or `fromJson`.
+#[napi]
+pub struct TLearner {
+    pub(crate) inner: Arc<MultiArmMetaLearner>,
+}
+
+meta_learner_methods!(TLearner, Method::TLearner);
+
+/// X-learner (Künzel et al. 2019). Load with `load` or `fromJson`.
+#[napi]
+pub struct XLearner {
+    pub(crate) inner: Arc<MultiArmMetaLearner>,
+}
+
+meta_learner_methods!(XLearner, Method::XLearner);
+
+/// Class transformation (Jaskowski & Jaroszewicz 2012). Load with `load` or `fromJson`.
+#[napi]
+pub struct ClassTransformation {
+    pub(crate) inner: Arc<MultiArmMetaLearner>,
+}
+
+meta_learner_methods!(ClassTransformation, Method::ClassTransformation);
+
+/// Transformed outcome (Athey & Imbens 2015). Load with `load` or `fromJson`.
+#[napi]
+pub struct TransformedOutcome {
+    pub(crate) inner: Arc<MultiArmMetaLearner>,
+}
+
+meta_learner_methods!(TransformedOutcome, Method::TransformedOutcome);
 
 /// The class instance of a loaded model.
 pub(crate) type AnyMetaLearner =

@@ -6,7 +6,9 @@
   as an ``(n, k)`` array, ``get_params`` / ``set_params``, pickling, ``save`` / :func:`ki3.load`).
   Built-in learners (the core's logistic and ridge regressions) by default; any
   scikit-learn-style estimator as ``learner`` runs the same formulas in Python (such models
-  pickle but do not save to the cross-language format).
+  pickle but do not save to the cross-language format). They have no
+  ``feature_importances_``: the built-in learners are linear (their coefficients are in the
+  saved JSON).
 * :mod:`ki3.uplift.metrics`: evaluation of uplift scores on a randomised test set (Qini and
   uplift curves, their normalised areas, uplift at the top k, response rates by percentile)
   with scikit-uplift's definitions, and causalml's ``qini_score`` / ``auuc_score``; plots.
