@@ -36,7 +36,7 @@ fn predict_rows(model: &MultiArmMetaLearner, x: &[f64], n_cols: f64) -> ki3_core
         ));
     }
     let p = n_cols as usize;
-    if x.len() % p != 0 {
+    if !x.len().is_multiple_of(p) {
         return Err(Ki3Error::param(
             "x",
             format!("length {} is not a multiple of nCols {p}", x.len()),
