@@ -95,6 +95,28 @@ export declare class BernoulliTS {
   merge(base: this, other: this): void
 }
 
+/** Class transformation (Jaskowski & Jaroszewicz 2012). Load with `load` or `fromJson`. */
+export declare class ClassTransformation {
+  /**
+   * The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
+   * features) for each treatment arm: `n × k` values, row-major, column `j` for
+   * `arms[j]` (control excluded).
+   */
+  predict(x: Float64Array, nCols: number): Float64Array
+  /** `predict` on the thread pool (for large matrices in a server). */
+  predictAsync(x: Float64Array, nCols: number): Promise<Float64Array>
+  /** Labels of the treatment arms, in the column order of `predict`. */
+  get arms(): Array<number | string>
+  /** Label of the control group. */
+  get control(): number | string
+  /** Number of features (`nCols` of `predict`). */
+  get nFeatures(): number
+  /** The model as JSON: the same format in Python, Node and Rust. */
+  toJson(): string
+  /** Loads a model saved by Python, Node or Rust; it must be of this class's method. */
+  static fromJson(json: string): ClassTransformation
+}
+
 /**
  * A mergeable, serialisable feature state: feed it event chunks (`update`), combine states built
  * elsewhere (`merge`, `fromJson` of a state saved by Python, Node or Rust), and `finish` gives
@@ -306,6 +328,94 @@ export declare class LinearTS {
    * `base` (a state both were loaded from). Needs `discount` 1 and the same prior.
    */
   merge(base: this, other: this): void
+}
+
+/** S-learner: one model with the treatment as a feature. Load with `load` or `fromJson`. */
+export declare class SLearner {
+  /**
+   * The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
+   * features) for each treatment arm: `n × k` values, row-major, column `j` for
+   * `arms[j]` (control excluded).
+   */
+  predict(x: Float64Array, nCols: number): Float64Array
+  /** `predict` on the thread pool (for large matrices in a server). */
+  predictAsync(x: Float64Array, nCols: number): Promise<Float64Array>
+  /** Labels of the treatment arms, in the column order of `predict`. */
+  get arms(): Array<number | string>
+  /** Label of the control group. */
+  get control(): number | string
+  /** Number of features (`nCols` of `predict`). */
+  get nFeatures(): number
+  /** The model as JSON: the same format in Python, Node and Rust. */
+  toJson(): string
+  /** Loads a model saved by Python, Node or Rust; it must be of this class's method. */
+  static fromJson(json: string): SLearner
+}
+
+/** T-learner: one model per group. Load with `load` or `fromJson`. */
+export declare class TLearner {
+  /**
+   * The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
+   * features) for each treatment arm: `n × k` values, row-major, column `j` for
+   * `arms[j]` (control excluded).
+   */
+  predict(x: Float64Array, nCols: number): Float64Array
+  /** `predict` on the thread pool (for large matrices in a server). */
+  predictAsync(x: Float64Array, nCols: number): Promise<Float64Array>
+  /** Labels of the treatment arms, in the column order of `predict`. */
+  get arms(): Array<number | string>
+  /** Label of the control group. */
+  get control(): number | string
+  /** Number of features (`nCols` of `predict`). */
+  get nFeatures(): number
+  /** The model as JSON: the same format in Python, Node and Rust. */
+  toJson(): string
+  /** Loads a model saved by Python, Node or Rust; it must be of this class's method. */
+  static fromJson(json: string): TLearner
+}
+
+/** Transformed outcome (Athey & Imbens 2015). Load with `load` or `fromJson`. */
+export declare class TransformedOutcome {
+  /**
+   * The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
+   * features) for each treatment arm: `n × k` values, row-major, column `j` for
+   * `arms[j]` (control excluded).
+   */
+  predict(x: Float64Array, nCols: number): Float64Array
+  /** `predict` on the thread pool (for large matrices in a server). */
+  predictAsync(x: Float64Array, nCols: number): Promise<Float64Array>
+  /** Labels of the treatment arms, in the column order of `predict`. */
+  get arms(): Array<number | string>
+  /** Label of the control group. */
+  get control(): number | string
+  /** Number of features (`nCols` of `predict`). */
+  get nFeatures(): number
+  /** The model as JSON: the same format in Python, Node and Rust. */
+  toJson(): string
+  /** Loads a model saved by Python, Node or Rust; it must be of this class's method. */
+  static fromJson(json: string): TransformedOutcome
+}
+
+/** X-learner (Künzel et al. 2019). Load with `load` or `fromJson`. */
+export declare class XLearner {
+  /**
+   * The uplift of each row of the row-major matrix `x` (`nCols` columns, the fitted
+   * features) for each treatment arm: `n × k` values, row-major, column `j` for
+   * `arms[j]` (control excluded).
+   */
+  predict(x: Float64Array, nCols: number): Float64Array
+  /** `predict` on the thread pool (for large matrices in a server). */
+  predictAsync(x: Float64Array, nCols: number): Promise<Float64Array>
+  /** Labels of the treatment arms, in the column order of `predict`. */
+  get arms(): Array<number | string>
+  /** Label of the control group. */
+  get control(): number | string
+  /** Number of features (`nCols` of `predict`). */
+  get nFeatures(): number
+  /** The model as JSON: the same format in Python, Node and Rust. */
+  toJson(): string
+  /** Loads a model saved by Python, Node or Rust; it must be of this class's method. */
+  static fromJson(json: string): XLearner
 }
 
 /** Progress and cancellation of an `...Async` call. */
@@ -564,7 +674,7 @@ export interface LinearTSOptions {
  * Loads any ki3 JSON state (saved by Python, Node or Rust) and returns an instance of its
  * class, chosen by the state's `kind`. Corrupt states throw an `Error` with code `InvalidArg`.
  */
-export declare function load(json: string): BernoulliTS | GaussianTS | LinearTS | FeatureAggregator
+export declare function load(json: string): BernoulliTS | GaussianTS | LinearTS | FeatureAggregator | SLearner | TLearner | XLearner | ClassTransformation | TransformedOutcome
 
 /** Options of `syntheticMedia`. */
 export interface MediaOptions {

@@ -836,9 +836,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.BernoulliTS = nativeBinding.BernoulliTS
+module.exports.ClassTransformation = nativeBinding.ClassTransformation
 module.exports.FeatureAggregator = nativeBinding.FeatureAggregator
 module.exports.GaussianTS = nativeBinding.GaussianTS
 module.exports.LinearTS = nativeBinding.LinearTS
+module.exports.SLearner = nativeBinding.SLearner
+module.exports.TLearner = nativeBinding.TLearner
+module.exports.TransformedOutcome = nativeBinding.TransformedOutcome
+module.exports.XLearner = nativeBinding.XLearner
 module.exports.auucScore = nativeBinding.auucScore
 module.exports.coreDefaults = nativeBinding.coreDefaults
 module.exports.customerFeatures = nativeBinding.customerFeatures

@@ -24,6 +24,12 @@ Node and finishes to the same features:
 * ``ki3-node/__test__/fixtures/bandit_python_decisions.json``: ``{"next_choices": [...]}``, the
   next 100 arm names that 100 plain ``choose()`` calls (no eligible set, no updates in between)
   return from that state.
+* ``ki3-node/__test__/fixtures/uplift_models_python.json``: ``{"x": [...], "n_cols": 3,
+  "models": {class name: {"json": <saved model>, "predict": [...]}}}``: each meta-learner of
+  ``ki3.uplift`` (built-in learners, X-learner and class transformation with a logistic
+  propensity) fitted on 400 simulated rows with control ``"none"`` and arms ``"email"`` and
+  ``"sms"`` (``numpy.random.default_rng(5)``), and its row-major predictions on the 25 rows of
+  ``x``, which Node must reproduce bit for bit.
 
 Run ``python python-tests/make_node_fixtures.py`` after a deliberate change of the state format
 or of feature values; ``test_node_fixtures.py`` fails when the committed files drift.
@@ -49,6 +55,7 @@ NAMED_COLUMNS = {
     "customer": "user", "timestamp": "ts", "amount": "amount", "purchase": "bought",
     "channel": "via", "category": "cat", "session": "visit",
 }
+UPLIFT_FILE = FIXTURES / "uplift_models_python.json"
 BANDIT_STATE_FILE = FIXTURES / "bandit_python.json"
 BANDIT_DECISIONS_FILE = FIXTURES / "bandit_python_decisions.json"
 BANDIT_ARMS = ["a", "b", "c", "d"]
@@ -79,6 +86,7 @@ def build() -> dict[pathlib.Path, str]:
         FEATURES_FILE: json.dumps(doc, allow_nan=False),
         **build_named(shop, as_of),
         **build_bandit(),
+        **build_uplift(),
     }
 
 
@@ -128,6 +136,36 @@ def build_bandit() -> dict[pathlib.Path, str]:
         BANDIT_STATE_FILE: state,
         BANDIT_DECISIONS_FILE: json.dumps({"next_choices": choices}),
     }
+
+
+def build_uplift() -> dict[pathlib.Path, str]:
+    """The meta-learner fixture: saved models and their predictions."""
+    rng = np.random.default_rng(5)
+    n = 400
+    x = rng.uniform(-1.0, 1.0, size=(n, 3))
+    group = rng.choice(np.array(["none", "email", "sms"]), size=n)
+    lift = np.where(group == "email", 0.6 + x[:, 1], np.where(group == "sms", 0.3 * x[:, 0], 0.0))
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(1 - x[:, 0] - lift))).astype(float)
+    spend = 2.0 * lift + x[:, 2] + rng.normal(size=n)
+    new = rng.uniform(-1.5, 1.5, size=(25, 3))
+    u = ki3.uplift
+    models = {
+        "SLearner": u.SLearner(control="none").fit(x, group, y),
+        "TLearner": u.TLearner(control="none").fit(x, group, y),
+        "XLearner": u.XLearner(control="none", propensity="logistic").fit(x, group, y),
+        "ClassTransformation": u.ClassTransformation(control="none", propensity="logistic")
+        .fit(x, group, y),
+        "TransformedOutcome": u.TransformedOutcome(control="none").fit(x, group, spend),
+    }
+    doc = {
+        "x": new.reshape(-1).tolist(),
+        "n_cols": 3,
+        "models": {
+            name: {"json": m.to_json(), "predict": m.predict(new).reshape(-1).tolist()}
+            for name, m in models.items()
+        },
+    }
+    return {UPLIFT_FILE: json.dumps(doc, allow_nan=False)}
 
 
 def main() -> None:

@@ -16,6 +16,13 @@ from ki3.features import (
     rfm_scores,
     rfm_summary,
 )
+from ki3.uplift import (
+    ClassTransformation,
+    SLearner,
+    TLearner,
+    TransformedOutcome,
+    XLearner,
+)
 from ki3.uplift import metrics as uplift_metrics
 
 EVENTS = {
@@ -198,6 +205,20 @@ def _calls(value):
     yield lambda: uplift_metrics.response_rate_by_percentile(y, u, t, "control", bins=value)
     yield lambda: uplift_metrics.weighted_average_uplift(y, u, t, bins=value)
     yield lambda: uplift_metrics.uplift_by_percentile(y, u, t, std=value)
+    x = np.array([[0.1, 1.0], [0.4, 0.2], [0.3, 0.9], [0.8, 0.5]])
+    for cls in (SLearner, TLearner, XLearner, ClassTransformation, TransformedOutcome):
+        yield lambda cls=cls: cls().fit(value, t, y)
+        yield lambda cls=cls: cls().fit(x, value, y)
+        yield lambda cls=cls: cls().fit(x, t, value)
+        yield lambda cls=cls: cls(control=value).fit(x, t, y)
+        yield lambda cls=cls: cls(arms=value).fit(x, t, y)
+        yield lambda cls=cls: cls(l2=value).fit(x, t, y)
+        yield lambda cls=cls: cls(max_iter=value).fit(x, t, y)
+        yield lambda cls=cls: cls().fit(x, t, y).predict(value)
+        yield lambda cls=cls: cls().set_params(l2=value).fit(x, t, y)
+    yield lambda: TLearner(value).fit(x, t, y)
+    yield lambda: XLearner(propensity=value).fit(x, t, y)
+    yield lambda: TransformedOutcome(value).fit(x, t, y)
 
 
 def test_garbage_never_crashes():

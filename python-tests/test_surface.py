@@ -48,7 +48,7 @@ def test_every_public_module_is_listed() -> None:
     public = {name for name in found if not name.startswith("_")}
     assert public == {name.split(".")[1] for name in PUBLIC_MODULES if "." in name}
     uplift = importlib.import_module("ki3.uplift")
-    assert {m.name for m in pkgutil.iter_modules(uplift.__path__)} == {"metrics"}
+    assert {m.name for m in pkgutil.iter_modules(uplift.__path__)} == {"metrics", "_meta"}
     assert found - public <= PRIVATE_MODULES
 
 
@@ -125,6 +125,8 @@ def test_the_walk_sees_the_api() -> None:
         "ki3.bandit.LinearTS.theta_mean", "ki3.bandit.Simulation.plot_regret",
         "ki3.bandit.simulate", "ki3.datasets.synthetic_shop", "ki3.bandit.BernoulliTS.prior",
         "ki3.uplift.metrics.qini_auc_score", "ki3.uplift.metrics.plot_qini_curve",
+        "ki3.uplift.TLearner.fit", "ki3.uplift.XLearner.__init__", "ki3.uplift.SLearner.predict",
+        "ki3.uplift.ClassTransformation.get_params", "ki3.uplift.TransformedOutcome.save",
     ):
         assert expected in names
 

@@ -38,3 +38,21 @@ def test_mixed_calls_in_threads(shop_frame):
     for i, r in enumerate(results):
         pd.testing.assert_frame_equal(r, results[i % 3], check_exact=True)
     pd.testing.assert_frame_equal(results[0], results[1], check_exact=True)
+
+
+def test_uplift_meta_learner_predicts_in_eight_threads():
+    """One fitted model shared by 8 threads: every prediction equals the sequential one."""
+    import numpy as np
+    from ki3.uplift import TLearner, XLearner
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20_000, 5))
+    g = rng.choice(np.array(["c", "a", "b"]), size=20_000)
+    y = (rng.uniform(size=20_000) < 0.3 + 0.1 * (g == "a")).astype(float)
+    for model in (TLearner(control="c").fit(x, g, y), XLearner(control="c").fit(x, g, y)):
+        chunks = [x[i::8] for i in range(8)]
+        sequential = [model.predict(c) for c in chunks]
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(3):
+                for got, want in zip(pool.map(model.predict, chunks), sequential):
+                    np.testing.assert_array_equal(got, want)

@@ -168,6 +168,8 @@ pub enum Saved {
     RidgeRegression(crate::uplift::RidgeRegression),
     /// An uplift meta-learner (S, T, X, class transformation, transformed outcome).
     MetaLearner(crate::uplift::MetaLearner),
+    /// Uplift meta-learners of several treatment arms against one control.
+    MultiArmMetaLearner(crate::uplift::MultiArmMetaLearner),
     /// A fitted Bayesian marketing mix model.
     Mmm(crate::mmm::Mmm),
 }
@@ -183,6 +185,7 @@ impl Saved {
             Saved::LogisticRegression(_) => <crate::uplift::LogisticRegression as Persist>::KIND,
             Saved::RidgeRegression(_) => <crate::uplift::RidgeRegression as Persist>::KIND,
             Saved::MetaLearner(_) => <crate::uplift::MetaLearner as Persist>::KIND,
+            Saved::MultiArmMetaLearner(_) => <crate::uplift::MultiArmMetaLearner as Persist>::KIND,
             Saved::Mmm(_) => <crate::mmm::Mmm as Persist>::KIND,
         }
     }
@@ -197,6 +200,7 @@ impl Saved {
             Saved::LogisticRegression(x) => Persist::to_json(x),
             Saved::RidgeRegression(x) => Persist::to_json(x),
             Saved::MetaLearner(x) => Persist::to_json(x),
+            Saved::MultiArmMetaLearner(x) => Persist::to_json(x),
             Saved::Mmm(x) => Persist::to_json(x),
         }
     }
@@ -208,7 +212,7 @@ impl Saved {
 pub fn load(text: &str) -> Result<Saved> {
     use crate::bandit::{BernoulliTs, GaussianTs, LinearTs};
     use crate::features::FeatureAggregator;
-    use crate::uplift::{LogisticRegression, MetaLearner, RidgeRegression};
+    use crate::uplift::{LogisticRegression, MetaLearner, MultiArmMetaLearner, RidgeRegression};
     let head = header(text)?;
     match head.kind.as_str() {
         <BernoulliTs as Persist>::KIND => {
@@ -229,6 +233,9 @@ pub fn load(text: &str) -> Result<Saved> {
         }
         <MetaLearner as Persist>::KIND => {
             <MetaLearner as Persist>::from_json(text).map(Saved::MetaLearner)
+        }
+        <MultiArmMetaLearner as Persist>::KIND => {
+            <MultiArmMetaLearner as Persist>::from_json(text).map(Saved::MultiArmMetaLearner)
         }
         <crate::mmm::Mmm as Persist>::KIND => {
             <crate::mmm::Mmm as Persist>::from_json(text).map(Saved::Mmm)

@@ -8,6 +8,7 @@
 //! * `bandit`: `BernoulliTS`, `GaussianTS`, `LinearTS` (Thompson sampling for serving).
 //! * `bandit_eval`: `simulate`, `replay`.
 //! * `uplift`: uplift evaluation metrics (`qiniAucScore`, `upliftAtK`, `qiniCurve`, ...).
+//! * `uplift_models`: fitted meta-learners loaded from JSON (`TLearner`, ...): `predict`.
 //!
 //! Every `...Async` function copies its inputs, runs on the libuv thread pool (`AsyncTask`) and
 //! reports every error, argument type errors included, by rejecting its promise.
@@ -29,6 +30,7 @@ mod load;
 mod rfm;
 mod time;
 mod uplift;
+mod uplift_models;
 
 /// Converts an object argument taken as `Unknown`, so that a missing argument or a wrong type is
 /// reported with the argument's name (and an `...Async` function can reject instead of throw).

@@ -106,7 +106,7 @@ pub struct UpliftByPercentileResult {
 }
 
 /// A required `Float64Array` argument, named in errors.
-fn column<'a>(env: &Env, value: Unknown<'a>, name: &str) -> Result<Float64Column<'a>> {
+pub(crate) fn column<'a>(env: &Env, value: Unknown<'a>, name: &str) -> Result<Float64Column<'a>> {
     let ty = value.get_type()?;
     if ty != ValueType::Object {
         return Err(Error::new(
@@ -193,11 +193,7 @@ fn curve(
     options: Unknown,
     f: CurveFn,
 ) -> Result<UpliftCurvePoints> {
-    let (y, u, t) = (
-        column(&env, y_true, "yTrue")?,
-        column(&env, uplift, "uplift")?,
-        column(&env, treatment, "treatment")?,
-    );
+    let (y, u, t) = three(&env, y_true, uplift, treatment)?;
     let o: Option<CurveOptions> = convert_opt_arg(&env, options, "options")?;
     let (conv, norm) = o.map_or((None, None), |o| (o.convention, o.normalize));
     let conv =
@@ -217,10 +213,7 @@ pub fn perfect_qini_curve(
     treatment: Unknown,
     options: Unknown,
 ) -> Result<UpliftCurvePoints> {
-    let (y, t) = (
-        column(&env, y_true, "yTrue")?,
-        column(&env, treatment, "treatment")?,
-    );
+    let (y, t) = outcomes(&env, y_true, treatment)?;
     let o: Option<QiniOptions> = convert_opt_arg(&env, options, "options")?;
     let negative = o.and_then(|o| o.negative_effect).unwrap_or(true);
     let c = metrics::perfect_qini_curve(y.as_slice(), t.as_slice(), negative).napi()?;
@@ -272,10 +265,7 @@ fn two(
     treatment: Unknown,
     f: fn(&[f64], &[f64]) -> ki3_core::Result<Curve>,
 ) -> Result<UpliftCurvePoints> {
-    let (y, t) = (
-        column(&env, y_true, "yTrue")?,
-        column(&env, treatment, "treatment")?,
-    );
+    let (y, t) = outcomes(&env, y_true, treatment)?;
     Ok(curve_to_js(f(y.as_slice(), t.as_slice()).napi()?))
 }
 
@@ -350,6 +340,19 @@ fn causalml_score(
     f(y.as_slice(), u.as_slice(), t.as_slice(), normalize).napi()
 }
 
+/// `yTrue` and `treatment` (the reference curves' columns).
+fn outcomes<'a>(
+    env: &Env,
+    y_true: Unknown<'a>,
+    treatment: Unknown<'a>,
+) -> Result<(Float64Column<'a>, Float64Column<'a>)> {
+    Ok((
+        column(env, y_true, "yTrue")?,
+        column(env, treatment, "treatment")?,
+    ))
+}
+
+/// `yTrue`, `uplift` and `treatment`, the columns of every score.
 fn three<'a>(
     env: &Env,
     y_true: Unknown<'a>,

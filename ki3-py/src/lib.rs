@@ -16,6 +16,7 @@ mod features;
 mod load;
 mod rfm;
 mod uplift;
+mod uplift_models;
 
 #[pymodule]
 fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -54,5 +55,7 @@ fn _ki3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bandit::PyBernoulliTs>()?;
     m.add_class::<bandit::PyGaussianTs>()?;
     m.add_class::<bandit::PyLinearTs>()?;
+    m.add_class::<uplift_models::PyUpliftMetaLearner>()?;
+    m.add_class::<uplift_models::PyBaseLearner>()?;
     Ok(())
 }

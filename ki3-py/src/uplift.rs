@@ -16,22 +16,31 @@ fn curve_out(py: Python<'_>, c: Curve) -> CurveArrays<'_> {
     (c.x.into_pyarray(py), c.y.into_pyarray(py))
 }
 
+/// The three columns every metric takes, borrowed as slices (errors name the argument).
+fn columns<'a>(
+    y_true: &'a Column<'_>,
+    uplift: &'a Column<'_>,
+    treatment: &'a Column<'_>,
+) -> PyResult<(&'a [f64], &'a [f64], &'a [f64])> {
+    Ok((
+        slice(y_true, "y_true")?,
+        slice(uplift, "uplift")?,
+        slice(treatment, "treatment")?,
+    ))
+}
+
 type CurveFn = fn(&[f64], &[f64], &[f64], Convention) -> ki3_core::Result<Curve>;
 
 fn curve<'py>(
     py: Python<'py>,
-    columns: [&Column<'py>; 3],
+    cols: [&Column<'py>; 3],
     convention: &str,
     normalize: bool,
     f: CurveFn,
 ) -> PyResult<CurveArrays<'py>> {
     let conv = Convention::parse(convention, normalize).map_err(to_pyerr)?;
-    let [y, u, t] = columns;
-    let (y, u, t) = (
-        slice(y, "y_true")?,
-        slice(u, "uplift")?,
-        slice(t, "treatment")?,
-    );
+    let [y, u, t] = cols;
+    let (y, u, t) = columns(y, u, t)?;
     let c = py.detach(|| f(y, u, t, conv)).map_err(to_pyerr)?;
     Ok(curve_out(py, c))
 }
@@ -104,11 +113,7 @@ pub fn uplift_score(
     treatment: Column<'_>,
     flag: bool,
 ) -> PyResult<f64> {
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
+    let (y, u, t) = columns(&y_true, &uplift, &treatment)?;
     py.detach(|| match score {
         "qini_auc" => metrics::qini_auc_score(y, u, t, flag),
         "uplift_auc" => metrics::uplift_auc_score(y, u, t),
@@ -145,11 +150,7 @@ pub fn uplift_at_k(
     } else {
         TopK::Fraction(k)
     };
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
+    let (y, u, t) = columns(&y_true, &uplift, &treatment)?;
     py.detach(|| metrics::uplift_at_k(y, u, t, strategy, k))
         .map_err(to_pyerr)
 }
@@ -172,11 +173,7 @@ pub fn response_rate_by_percentile<'py>(
 )> {
     let group = Group::parse(group).map_err(to_pyerr)?;
     let strategy = Strategy::parse(strategy).map_err(to_pyerr)?;
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
+    let (y, u, t) = columns(&y_true, &uplift, &treatment)?;
     let r = py
         .detach(|| metrics::response_rate_by_percentile(y, u, t, group, strategy, bins))
         .map_err(to_pyerr)?;
@@ -199,11 +196,7 @@ pub fn uplift_by_percentile<'py>(
     bins: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let strategy = Strategy::parse(strategy).map_err(to_pyerr)?;
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
+    let (y, u, t) = columns(&y_true, &uplift, &treatment)?;
     let r = py
         .detach(|| metrics::uplift_by_percentile(y, u, t, strategy, bins))
         .map_err(to_pyerr)?;
@@ -239,11 +232,7 @@ pub fn weighted_average_uplift(
     bins: usize,
 ) -> PyResult<f64> {
     let strategy = Strategy::parse(strategy).map_err(to_pyerr)?;
-    let (y, u, t) = (
-        slice(&y_true, "y_true")?,
-        slice(&uplift, "uplift")?,
-        slice(&treatment, "treatment")?,
-    );
+    let (y, u, t) = columns(&y_true, &uplift, &treatment)?;
     py.detach(|| metrics::weighted_average_uplift(y, u, t, strategy, bins))
         .map_err(to_pyerr)
 }

@@ -279,7 +279,9 @@ pub struct FittedLearner {
 }
 
 impl FittedLearner {
-    fn fit(
+    /// Fits `spec` on `x`, `y` with optional sample weights (standardising first if the spec
+    /// says so).
+    pub fn fit(
         spec: &BaseLearner,
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
@@ -303,7 +305,8 @@ impl FittedLearner {
         Ok(FittedLearner { scaler, model })
     }
 
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+    /// Predictions of the fitted estimator (probabilities for a logistic regression).
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let scaled = self.scaler.as_ref().map(|s| s.transform(x));
         let xs = scaled.as_ref().map_or(x, |s| s.view());
         match &self.model {
@@ -312,14 +315,16 @@ impl FittedLearner {
         }
     }
 
-    fn n_features(&self) -> usize {
+    /// Number of features the estimator was fitted on.
+    pub fn n_features(&self) -> usize {
         match &self.model {
             FittedModel::Logistic(m) => m.coef.len(),
             FittedModel::Ridge(m) => m.coef.len(),
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks a loaded learner (scaler lengths and values, the estimator's fields).
+    pub fn validate(&self) -> Result<()> {
         let p = self.n_features();
         if let Some(s) = &self.scaler {
             let ok = s.mean.len() == p
@@ -591,7 +596,7 @@ impl MetaLearner {
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         self.params
             .check()
             .map_err(|e| Ki3Error::corrupt(format!("params: {e}")))?;

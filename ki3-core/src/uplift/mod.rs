@@ -3,14 +3,17 @@
 //! ([`MetaLearnerParams`] → [`MetaLearner`]: S-, T-, X-learner, class transformation,
 //! transformed outcome) and their base learners, L2-regularised logistic regression
 //! ([`LogisticRegressionParams`] → [`LogisticRegression`]) and ridge regression
-//! ([`RidgeParams`] → [`RidgeRegression`]).
+//! ([`RidgeParams`] → [`RidgeRegression`]); several treatment arms through
+//! [`MetaLearnerParams::fit_arms`] → [`MultiArmMetaLearner`].
 
+mod arms;
 mod checks;
 mod logistic;
 mod meta;
 pub mod metrics;
 mod ridge;
 
+pub use arms::{ArmLabel, MAX_TREATMENT_ARMS, MultiArmData, MultiArmMetaLearner};
 pub use logistic::{LogisticData, LogisticRegression, LogisticRegressionParams};
 pub use meta::{
     BaseLearner, FittedLearner, FittedModel, FittedPropensity, LearnerKind, MetaLearner,

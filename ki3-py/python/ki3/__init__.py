@@ -1,7 +1,7 @@
 """ki3: customer features, RFM and marketing measurement on a fast Rust core.
 
 Sub-modules: :mod:`ki3.features` (customer features, RFM, the mergeable aggregator),
-:mod:`ki3.bandit` (Thompson-sampling bandits), :mod:`ki3.uplift` (uplift evaluation) and
+:mod:`ki3.bandit` (Thompson-sampling bandits), :mod:`ki3.uplift` (uplift meta-learners and evaluation) and
 :mod:`ki3.datasets` (synthetic data).
 Errors derive from :class:`ki3.Ki3Error`.
 """
@@ -43,9 +43,14 @@ def __dir__() -> list[str]:
 
 def load(
     path: str | os.PathLike[str],
-) -> features.FeatureAggregator | bandit.BernoulliTS | bandit.GaussianTS | bandit.LinearTS:
-    """Loads an object written by a ``save(path)`` method (a ``FeatureAggregator``, or a bandit
-    such as ``ki3.bandit.BernoulliTS``), dispatching on the saved state's ``"kind"``.
+) -> (
+    features.FeatureAggregator | bandit.BernoulliTS | bandit.GaussianTS | bandit.LinearTS
+    | uplift.SLearner | uplift.TLearner | uplift.XLearner | uplift.ClassTransformation
+    | uplift.TransformedOutcome
+):
+    """Loads an object written by a ``save(path)`` method (a ``FeatureAggregator``, a bandit
+    such as ``ki3.bandit.BernoulliTS``, an uplift meta-learner such as
+    ``ki3.uplift.TLearner``), dispatching on the saved state's ``"kind"``.
 
     Parameters
     ----------

@@ -16,10 +16,12 @@ __all__ = [
     "CHANNELS",
     "MEDIA_CHANNELS",
     "SEGMENTS",
+    "BaseLearner",
     "BernoulliTS",
     "FeatureAggregator",
     "GaussianTS",
     "LinearTS",
+    "UpliftMetaLearner",
     "__version__",
     "arm_indices",
     "core_defaults",
@@ -166,7 +168,58 @@ def weighted_average_uplift(
     y_true: _F64, uplift: _F64, treatment: _F64, strategy: str, bins: int
 ) -> float: ...
 def raise_error_of_kind(kind: str) -> None: ...
-def load(text: str) -> BernoulliTS | GaussianTS | LinearTS | FeatureAggregator: ...
+def load(
+    text: str,
+) -> BernoulliTS | GaussianTS | LinearTS | FeatureAggregator | UpliftMetaLearner: ...
+@final
+class UpliftMetaLearner:
+    @staticmethod
+    def fit(
+        method: str,
+        x: npt.NDArray[np.float64],
+        treatment: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        control: int | str,
+        arms: Sequence[int | str],
+        learner: str = "logistic",
+        effect_learner: str = "ridge",
+        propensity: str = "share",
+        l2: float | None = None,
+        standardize: bool = True,
+        max_iter: int | None = None,
+        tol: float | None = None,
+    ) -> UpliftMetaLearner: ...
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def control(self) -> int | str: ...
+    @property
+    def arms(self) -> list[int | str]: ...
+    @property
+    def params_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> UpliftMetaLearner: ...
+@final
+class BaseLearner:
+    @staticmethod
+    def fit(
+        kind: str,
+        x: npt.NDArray[np.float64],
+        y: npt.NDArray[np.float64],
+        sample_weight: npt.NDArray[np.float64] | None = None,
+        l2: float | None = None,
+        standardize: bool = True,
+        max_iter: int | None = None,
+        tol: float | None = None,
+    ) -> BaseLearner: ...
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> BaseLearner: ...
 def arm_indices(names: Sequence[str], chars: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]: ...
 def core_defaults() -> dict[str, float | int | list[float] | None]: ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,8 +25,10 @@ __all__ = [
     "DataFrame",
     "Drift",
     "Eligible",
+    "Estimator",
     "Families",
     "FrameLike",
+    "MatrixLike",
     "Names",
     "Rates",
     "Self",
@@ -50,6 +52,16 @@ Rates = Union[ArrayLike, Mapping[str, float]]
 #: Drift of simulated rates: ``("switch", at, new_rates)`` or ``("linear", final_rates)``.
 Drift = Union[tuple[Literal["switch"], int, Rates], tuple[Literal["linear"], Rates]]
 
+
+
+class Estimator(Protocol):
+    """A scikit-learn-style estimator: ``fit(X, y)`` then ``predict(X)``, or
+    ``predict_proba(X)`` for a classifier of 0/1 outcomes."""
+
+    def fit(self, X: Any, y: Any) -> Any:  # pragma: no cover - a protocol
+        """Fits on features ``X`` and targets ``y``."""
+
+
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
@@ -63,6 +75,8 @@ if TYPE_CHECKING:
     #: A point in time: a parseable string, a datetime, numpy.datetime64, pandas.Timestamp or an
     #: integer (in the unit of the timestamps it is compared with).
     TimeLike: TypeAlias = Union[str, datetime.datetime, np.datetime64, pd.Timestamp, int]
+    #: A feature matrix: a 2-d array-like, a pandas or a polars DataFrame of numbers.
+    MatrixLike: TypeAlias = Union[ArrayLike, pd.DataFrame, pl.DataFrame]
 
 
 def _pandas() -> Any:
@@ -103,6 +117,15 @@ def _build(name: str) -> Any:
         else:
             frames.append(polars.DataFrame)
         return Union[(*frames, Mapping[Hashable, ArrayLike])]
+    if name == "MatrixLike":
+        tables: list[Any] = [] if pd is None else [pd.DataFrame]
+        try:
+            import polars
+        except ImportError:  # pragma: no cover - optional
+            pass
+        else:
+            tables.append(polars.DataFrame)
+        return Union[(ArrayLike, *tables)]
     if name == "TimeLike":
         stamps: list[Any] = [str, datetime.datetime, np.datetime64]
         if pd is not None:
